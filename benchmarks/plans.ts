@@ -1,0 +1,53 @@
+// What `bench` and `bench:full` run. Rates follow from phones / interval:
+// 100,000 phones at one ping per 30 s is 3,333 pings/s. The warm-up covers
+// every phone's first ping (a phone first seen inside a geofence is an entry,
+// so the first round is a burst of pushes) and the drain of that burst.
+import type { ScenarioSpec } from './e2e/scenario.ts';
+
+export interface Plan {
+  scenarios: ScenarioSpec[];
+  /** Adds the overload scenario: twice the highest sustained rate, then half of it to show recovery. */
+  overload: boolean;
+  lookup: { offers: number; pings: number; seconds: number; rounds: number };
+  ingestSeconds: number;
+  brokerRecords: number;
+  brokerRounds: number;
+  claims: { seconds: number; concurrency: number };
+}
+
+const OFFERS = 500;
+
+export const PLANS: Record<string, Plan> = {
+  quick: {
+    scenarios: [{ name: 'quick-15k', phones: 15_000, intervalMs: 10_000, offers: OFFERS, warmupS: 30, steadyS: 30 }],
+    overload: false,
+    lookup: { offers: OFFERS, pings: 20_000, seconds: 1.5, rounds: 3 },
+    ingestSeconds: 6,
+    brokerRecords: 600_000,
+    brokerRounds: 1,
+    claims: { seconds: 4, concurrency: 16 },
+  },
+  full: {
+    scenarios: [
+      { name: '100k-phones', phones: 100_000, intervalMs: 30_000, offers: OFFERS, warmupS: 75, steadyS: 60 },
+      { name: '500k-phones', phones: 500_000, intervalMs: 30_000, offers: OFFERS, warmupS: 75, steadyS: 60 },
+    ],
+    overload: true,
+    lookup: { offers: OFFERS, pings: 100_000, seconds: 4, rounds: 3 },
+    ingestSeconds: 20,
+    brokerRecords: 3_000_000,
+    brokerRounds: 3,
+    claims: { seconds: 10, concurrency: 32 },
+  },
+};
+
+/** Twice `rate` for 60 s after the warm-up, then half of it for 60 s: stale pings must be dropped and counted, and it must recover. */
+export function overloadScenario(sustainedPerSec: number): ScenarioSpec {
+  const intervalMs = 30_000;
+  const phones = Math.max(1000, Math.round((sustainedPerSec * intervalMs) / 1000));
+  const warmupS = 60;
+  return {
+    name: 'overload-2x', phones, intervalMs, offers: OFFERS, warmupS, steadyS: 120,
+    phases: [{ untilS: warmupS, rate: 1 }, { untilS: warmupS + 60, rate: 2 }, { untilS: warmupS + 120, rate: 0.5 }],
+  };
+}

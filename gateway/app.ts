@@ -1,0 +1,51 @@
+// Builds the gateway as a fastify instance without listening, so tests drive
+// it with inject() and main.ts decides where it listens. Stateless: everything
+// it knows lives in Kafka and Redis.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Runtime } from '../pipeline/runtime.ts';
+import { secretKey } from './auth.ts';
+import type { TokenVerifier } from './guard.ts';
+import { Revocations } from '../pipeline/revocations.ts';
+import { installErrorHandling } from './errors.ts';
+import { ROUTES } from './routes/index.ts';
+import { validatorCompiler } from './validation.ts';
+import { installRateLimits } from './rate-limits.ts';
+
+export type GatewayDeps = Pick<Runtime, 'config' | 'log' | 'metrics' | 'admin' | 'publisher' | 'codecs' | 'redis' | 'pool' | 'changelog'> & { now?: () => number };
+
+export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'gateway' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }), // per-request lines would dwarf everything else
+    bodyLimit: deps.config.gateway.maxBodyBytes,
+    return503OnClosing: true,
+    trustProxy: deps.config.gateway.trustProxy,
+  });
+  installErrorHandling(app);
+  app.setValidatorCompiler(validatorCompiler);
+  app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'nearcast gateway', version: '0.1.0', description: 'Location pings in, coupons out.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` });
+  });
+
+  const now = deps.now ?? Date.now;
+  const revocations = new Revocations(deps.redis, deps.config.topics.prefix, deps.changelog, now);
+  const key: TokenVerifier = { key: secretKey(deps.config.auth.tokenSecret), revokedBefore: (s) => revocations.revokedBefore(s) };
+  const ctx: GatewayContext = { ...deps, key, revocations, now };
+  installRateLimits(app, ctx);
+  await app.register(async (scoped) => {
+    for (const register of ROUTES) register(scoped, ctx);
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+export type GatewayContext = GatewayDeps & { key: TokenVerifier; revocations: Revocations; now: () => number };

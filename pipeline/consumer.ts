@@ -1,0 +1,91 @@
+// Runs a consumer group over one topic: decodes each batch by schema id, hands
+// what decodes to the processor, sends what does not decode or what the
+// processor rejects to the dead-letter topic with the reason, and lets offsets
+// be committed only after all of that is durable. A processor that throws
+// makes kafkajs re-deliver the batch.
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { SchemaCodecs } from './registry.ts';
+import type { BatchingPublisher } from './publisher.ts';
+
+export interface Decoded<T> {
+  value: T;
+  message: KafkaMessage;
+  partition: number;
+}
+
+export interface ConsumerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  /** Name of the stage, for metrics and logs. */
+  stage: string;
+  codecs: SchemaCodecs;
+  deadLetters: { topic: string; publisher: BatchingPublisher };
+  metrics: Metrics;
+  log: Logger;
+  fromBeginning?: boolean;
+  /** Processes a batch; returns the items it judged invalid, which go to the dead-letter topic with their reasons. */
+  processBatch: (items: Decoded<T>[], partition: number) => Promise<Rejected<T>[] | void>;
+}
+
+export interface Rejected<T> {
+  item: Decoded<T>;
+  reason: string;
+}
+
+export interface RunningConsumer {
+  consumer: Consumer;
+  /** Resolves when this member first joins the group and gets its partitions. */
+  joined: Promise<void>;
+}
+
+export async function runConsumer<T>(o: ConsumerOptions<T>): Promise<RunningConsumer> {
+  const consumer = o.kafka.consumer({ groupId: o.groupId, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 10 } });
+  const joined = new Promise<void>((resolve) => {
+    const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+      off();
+      resolve();
+    });
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning ?? true });
+  await consumer.run({
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch, heartbeat }) => {
+      const log = o.log.child({ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() });
+      o.metrics.consumerLag.set({ consumer: o.stage }, Number(batch.offsetLag()));
+      const items: Decoded<T>[] = [];
+      const poison: Array<{ message: KafkaMessage; reason: string }> = [];
+      for (const message of batch.messages) {
+        try {
+          items.push({ value: await o.codecs.decode<T>(message.value), message, partition: batch.partition });
+        } catch (err) {
+          poison.push({ message, reason: `undecodable: ${(err as Error).message}` });
+        }
+      }
+      const rejected = (await o.processBatch(items, batch.partition)) ?? [];
+      poison.push(...rejected.map((r) => ({ message: r.item.message, reason: r.reason })));
+      if (poison.length) {
+        await o.deadLetters.publisher.publish(o.deadLetters.topic, poison.map((p) => deadLetter(p.message, batch.topic, batch.partition, o.stage, p.reason)));
+        o.metrics.deadLettered.inc({ stage: o.stage }, poison.length);
+        log.warn({ count: poison.length, reason: poison[0]?.reason }, 'messages sent to the dead-letter topic');
+      }
+      await heartbeat();
+    },
+  });
+  return { consumer, joined };
+}
+
+function deadLetter(m: KafkaMessage, topic: string, partition: number, stage: string, reason: string) {
+  return {
+    key: m.key,
+    value: m.value,
+    headers: {
+      'nearcast-dlq-reason': reason.slice(0, 500),
+      'nearcast-dlq-stage': stage,
+      'nearcast-dlq-source': `${topic}/${partition}/${m.offset}`,
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Kafka client construction and topic provisioning. kafkajs logs go to pino.
+import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import { TOPICS, type TopicDeclaration, type TopicKey } from '../schemas/topics.ts';
+
+export type TopicNames = Record<TopicKey, string>;
+
+export function topicNames(prefix: string): TopicNames {
+  const out = {} as Record<TopicKey, string>;
+  for (const key of Object.keys(TOPICS) as TopicKey[]) out[key] = `${prefix}${TOPICS[key].name}`;
+  return out;
+}
+
+export function createKafka(config: Config, log: Logger, clientSuffix = ''): Kafka {
+  const kLog = log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: `${config.kafka.clientId}${clientSuffix}`,
+    brokers: config.kafka.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ level, log: entry }) => {
+      const { message, ...extra } = entry;
+      // Bounded producer retries are deliberate (a stuck write must become a 503, not a hang);
+      // the only cost kafkajs warns about is a possible duplicate ping, which is harmless.
+      if (String(message).startsWith('Limiting retries for the idempotent producer')) return;
+      const fn = level <= logLevel.ERROR ? kLog.error.bind(kLog) : level === logLevel.WARN ? kLog.warn.bind(kLog) : kLog.debug.bind(kLog);
+      fn({ namespace: entry.namespace, ...extra }, String(message));
+    },
+  });
+}
+
+function toTopicConfig(decl: TopicDeclaration, config: Config): ITopicConfig {
+  const retention = decl.retentionMs === 'location-retention' ? config.topics.locationRetentionMs : decl.retentionMs;
+  const entries: Array<{ name: string; value: string }> = [{ name: 'cleanup.policy', value: decl.cleanupPolicy }];
+  if (retention !== undefined) entries.push({ name: 'retention.ms', value: String(retention) });
+  return {
+    topic: `${config.topics.prefix}${decl.name}`,
+    numPartitions: decl.partitions === 'default' ? config.topics.partitions : decl.partitions,
+    replicationFactor: -1,
+    configEntries: entries,
+  };
+}
+
+/** Creates every declared topic that does not exist yet. Safe to call from every process at start-up. */
+export async function ensureTopics(admin: Admin, config: Config): Promise<void> {
+  const wanted = Object.values(TOPICS).map((d) => toTopicConfig(d, config));
+  const existing = new Set(await admin.listTopics());
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (err) {
+    // Another process may have created them between list and create.
+    if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+  }
+}

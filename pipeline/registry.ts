@@ -1,0 +1,59 @@
+// Avro schemas from schemas/*.avsc, registered with the Confluent-compatible
+// registry under the topic-name strategy (`<topic>-value`). Values on the wire
+// use the Confluent framing (magic byte + schema id), so any consumer decodes
+// by id, whatever version the producer used.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import { NearcastError } from './errors.ts';
+
+const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+export function readSchema(file: string): string {
+  return readFileSync(SCHEMA_DIR + file, 'utf8');
+}
+
+export interface Codec<T> {
+  readonly schemaId: number;
+  encode(value: T): Promise<Buffer>;
+}
+
+export class SchemaCodecs {
+  readonly registry: SchemaRegistry;
+  /** One registration per subject and schema, shared by concurrent callers; a failure is forgotten so the next call retries. */
+  private readonly codecs = new Map<string, Promise<Codec<unknown>>>();
+
+  constructor(registryUrl: string) {
+    this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } });
+  }
+
+  /** Registers (or finds) the schema for a topic's values and returns an encoder bound to its id. Cheap after the first call. */
+  forTopic<T>(topic: string, schemaFile: string): Promise<Codec<T>> {
+    const key = `${topic}\u0000${schemaFile}`;
+    let codec = this.codecs.get(key);
+    if (!codec) {
+      codec = this.register(topic, schemaFile);
+      this.codecs.set(key, codec);
+      codec.catch(() => this.codecs.delete(key));
+    }
+    return codec as Promise<Codec<T>>;
+  }
+
+  private async register(topic: string, schemaFile: string): Promise<Codec<unknown>> {
+    try {
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema: readSchema(schemaFile) },
+        { subject: `${topic}-value`, compatibility: COMPATIBILITY.BACKWARD },
+      );
+      return { schemaId: id, encode: (value: unknown) => this.registry.encode(id, value) };
+    } catch (err) {
+      throw new NearcastError('SCHEMA_INVALID', `registering ${schemaFile} for ${topic} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Decodes a Confluent-framed value by its embedded schema id. Throws on anything undecodable. */
+  decode<T>(value: Buffer | null): Promise<T> {
+    if (!value) return Promise.reject(new NearcastError('VALIDATION_FAILED', 'empty message value'));
+    return this.registry.decode(value) as Promise<T>;
+  }
+}

@@ -1,0 +1,89 @@
+// The baseline preference model at work: a user's learnedInterests are
+// recomputed from their own recent claims, redemptions and imported purchases
+// (processors/matcher/affinity.ts does the arithmetic). Recomputed from the
+// tables, never accumulated, so running twice or on two instances is harmless.
+import type pg from 'pg';
+import { categoryAffinity, type CouponActivity } from '../matcher/affinity.ts';
+import { DEFAULT_PREFERENCES, type PreferenceStore } from '../../pipeline/user-preferences.ts';
+import { recentPurchases } from '../imports/transactions-db.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+
+const WINDOW_MS = 365 * 86_400_000;
+const PER_USER = 200;
+
+/** Claims and redemptions of these users since `sinceMs`, with the offer's category. */
+async function couponActivity(pool: pg.Pool, userIds: readonly string[], sinceMs: number): Promise<Array<CouponActivity & { userId: string }>> {
+  const since = new Date(sinceMs).toISOString();
+  const [claims, redemptions] = await Promise.all([
+    pool.query<{ user_id: string; category: string; at: Date }>(
+      `SELECT c.user_id, o.category, c.claimed_at AS at FROM claims c JOIN offers o USING (offer_id)
+        WHERE c.user_id = ANY($1::text[]) AND c.claimed_at > $2 ORDER BY c.claimed_at DESC LIMIT $3`,
+      [userIds, since, PER_USER * userIds.length],
+    ),
+    pool.query<{ user_id: string; category: string; at: Date }>(
+      `SELECT r.user_id, o.category, r.redeemed_at AS at FROM redemptions r JOIN offers o USING (offer_id)
+        WHERE r.user_id = ANY($1::text[]) AND r.redeemed_at > $2 ORDER BY r.redeemed_at DESC LIMIT $3`,
+      [userIds, since, PER_USER * userIds.length],
+    ),
+  ]);
+  return [
+    ...claims.rows.map((r) => ({ userId: r.user_id, category: r.category, kind: 'claim' as const, ts: r.at.getTime() })),
+    ...redemptions.rows.map((r) => ({ userId: r.user_id, category: r.category, kind: 'redemption' as const, ts: r.at.getTime() })),
+  ];
+}
+
+/** Recomputes and stores learnedInterests for these users from every kind of activity. */
+export async function learnInterests(pool: pg.Pool, store: PreferenceStore, userIds: readonly string[], now: number): Promise<void> {
+  const users = [...new Set(userIds)];
+  if (users.length === 0) return;
+  const [coupons, purchases] = await Promise.all([couponActivity(pool, users, now - WINDOW_MS), recentPurchases(pool, users, now - WINDOW_MS, PER_USER)]);
+  const byUser = new Map<string, CouponActivity[]>();
+  const add = (userId: string, a: CouponActivity) => byUser.set(userId, [...(byUser.get(userId) ?? []), a]);
+  for (const c of coupons) add(c.userId, { category: c.category, kind: c.kind, ts: c.ts });
+  for (const p of purchases) add(p.userId, { category: p.category, kind: 'purchase', ts: p.ts });
+  const current = await store.getMany(users);
+  await Promise.all(users.map((u) => store.put(u, { ...(current.get(u) ?? DEFAULT_PREFERENCES), learnedInterests: categoryAffinity(byUser.get(u) ?? [], now), updatedTs: now })));
+}
+
+export interface AffinityLearner {
+  stop(): Promise<void>;
+}
+
+/**
+ * Every `everyMs`, learns for the users who claimed or redeemed since the last
+ * round. One instance at a time does the work (a PostgreSQL advisory lock).
+ */
+export function startAffinityLearner(pool: pg.Pool, store: PreferenceStore, everyMs: number, log: Logger, now: () => number = Date.now): AffinityLearner {
+  let since = now() - everyMs;
+  let running: Promise<void> = Promise.resolve();
+  const round = async () => {
+    const until = now();
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(774455) AS ok');
+      if (!rows[0]?.ok) return;
+      try {
+        const { rows: users } = await client.query<{ user_id: string }>(
+          `SELECT user_id FROM claims WHERE claimed_at > $1 UNION SELECT user_id FROM redemptions WHERE redeemed_at > $1 LIMIT 5000`,
+          [new Date(since).toISOString()],
+        );
+        await learnInterests(pool, store, users.map((u) => u.user_id), until);
+        since = until;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(774455)');
+      }
+    } finally {
+      client.release();
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(round).catch((err: Error) => log.warn({ err: err.message }, 'learning interests failed; retrying next round'));
+  }, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

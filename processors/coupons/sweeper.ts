@@ -1,0 +1,45 @@
+// Marks lapsed claims expired, for reports and for the user's view. Units do
+// not wait for it: a unit whose hold has lapsed is free the instant it lapses
+// (claims.ts), so the sweeper's pace never changes who can claim.
+import type { Db } from './db.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+
+const SWEEP = `
+  WITH lapsed AS (
+    SELECT claim_id FROM claims WHERE status = 'live' AND expires_at <= now()
+     ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+  )
+  UPDATE claims k SET status = 'expired', ended_at = k.expires_at FROM lapsed WHERE k.claim_id = lapsed.claim_id`;
+
+export async function sweepExpiredClaims(pool: Db, batch = 1000): Promise<number> {
+  const { rowCount } = await pool.query(SWEEP, [batch]);
+  return rowCount ?? 0;
+}
+
+export function startSweeper(pool: Db, everyMs: number, log: Logger, onExpired?: (n: number) => void): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = (async () => {
+      try {
+        for (let i = 0; i < 10; i++) {
+          const n = await sweepExpiredClaims(pool);
+          if (n) onExpired?.(n);
+          if (n < 1000) break;
+        }
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'expiry sweep failed; will retry');
+      }
+      if (!stopped) timer = setTimeout(tick, everyMs);
+    })();
+  };
+  timer = setTimeout(tick, everyMs);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

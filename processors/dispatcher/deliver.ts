@@ -1,0 +1,92 @@
+// Delivery loops per channel: send, classify the answer, retry what is
+// transient (bounded attempts, backoff or Retry-After, never past the push's
+// expiry), and report one final result per (push, registration).
+import type { StoredRegistration } from '../../pipeline/push-registrations.ts';
+import type { DeliveryOutcome, PushChannel, PushRequest } from '../../schemas/types.ts';
+import { classify, remainingTtlSeconds, type RetryPolicy, type SendOutcome } from './decide.ts';
+import { fcmMessage, webPushPayload } from './messages.ts';
+import type { FcmSender } from './fcm-sender.ts';
+import type { SendResult, WebPushSender } from './webpush-sender.ts';
+
+export interface Job {
+  req: PushRequest;
+  reg: StoredRegistration;
+}
+
+export interface JobResult {
+  job: Job;
+  channel: PushChannel;
+  outcome: Extract<DeliveryOutcome, 'DELIVERED' | 'GONE' | 'FAILED'>;
+  attempts: number;
+  status: number | undefined;
+  reason: string;
+  completedTs: number;
+}
+
+export interface DeliverDeps {
+  now: () => number;
+  random: () => number;
+  policy: RetryPolicy;
+  /** Called for every attempt's classified answer (metrics). */
+  onAttempt: (channel: PushChannel, kind: SendOutcome['kind']) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function finish(job: Job, channel: PushChannel, o: SendOutcome, attempts: number, r: SendResult, now: number): JobResult | undefined {
+  if (o.kind === 'retry') return undefined;
+  const outcome = o.kind === 'delivered' ? 'DELIVERED' : o.kind === 'gone' ? 'GONE' : 'FAILED';
+  return { job, channel, outcome, attempts, status: r.status, reason: o.kind === 'failed' ? o.reason : r.error ?? '', completedTs: now };
+}
+
+/** Web Push: one request per registration, `concurrency` at a time, each retried on its own schedule. */
+export async function deliverWebPush(jobs: Job[], send: WebPushSender, concurrency: number, d: DeliverDeps): Promise<JobResult[]> {
+  const results: JobResult[] = [];
+  const one = async (job: Job) => {
+    if (job.reg.registration.type !== 'webpush') return;
+    for (let attempt = 0; ; attempt++) {
+      const r = await send(job.reg.registration, webPushPayload(job.req), remainingTtlSeconds(job.req, d.now()), job.req.pushId);
+      const o = classify(r.status, r.retryAfter, attempt, job.req, d.now(), d.policy, d.random);
+      d.onAttempt('WEBPUSH', o.kind);
+      const done = finish(job, 'WEBPUSH', o, attempt + 1, r, d.now());
+      if (done) return void results.push(done);
+      if (o.kind === 'retry') await sleep(o.delayMs);
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await one(jobs[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return results;
+}
+
+/** FCM: rounds of sendEach (≤ 500 per call); the transient failures of a round go again after the longest wait asked. */
+export async function deliverFcm(jobs: Job[], sender: FcmSender, d: DeliverDeps): Promise<JobResult[]> {
+  const results: JobResult[] = [];
+  let pending = jobs.filter((j) => j.reg.registration.type === 'fcm');
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const answers = await sender.send(pending.map((j) => fcmMessage(j.req, (j.reg.registration as { token: string }).token, d.now())));
+    const retry: Job[] = [];
+    let wait = 0;
+    pending.forEach((job, i) => {
+      const r = answers[i] ?? { status: undefined, retryAfter: undefined };
+      const o = classify(r.status, r.retryAfter, attempt, job.req, d.now(), d.policy, d.random);
+      d.onAttempt('FCM', o.kind);
+      const done = finish(job, 'FCM', o, attempt + 1, r, d.now());
+      if (done) results.push(done);
+      else if (o.kind === 'retry') {
+        retry.push(job);
+        wait = Math.max(wait, o.delayMs);
+      }
+    });
+    if (retry.length) await sleep(wait);
+    const t = d.now();
+    pending = retry.filter((job) => {
+      if (job.req.expiresTs > t) return true;
+      results.push({ job, channel: 'FCM', outcome: 'FAILED', attempts: attempt + 1, status: undefined, reason: 'expired before the next attempt', completedTs: t });
+      return false;
+    });
+  }
+  return results;
+}

@@ -1,0 +1,167 @@
+// The push dispatcher: consumes push requests and delivers each to every
+// registration of its user, by Web Push or FCM. A request is claimed in Redis
+// (SET NX on its push id) before sending, so a redelivered request is never
+// sent twice; the cost is that a crash between claim and send loses that one
+// push (at most once: a duplicate coupon is spam, a missing one is not harm).
+// Every outcome becomes a delivery-results event; permanent failures also go
+// to the dead-letter topic. All of it is durable before the offset commits.
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../pipeline/config.ts';
+import type { Logger } from '../../pipeline/logger.ts';
+import type { Metrics } from '../../pipeline/metrics.ts';
+import { runConsumer, type Decoded } from '../../pipeline/consumer.ts';
+import type { BatchingPublisher } from '../../pipeline/publisher.ts';
+import type { StateChangelog } from '../../pipeline/state-changelog.ts';
+import { ensureState, epochKey } from '../../pipeline/state-restore.ts';
+import type { SchemaCodecs } from '../../pipeline/registry.ts';
+import { topicNames } from '../../pipeline/kafka.ts';
+import { PushRegistrations } from '../../pipeline/push-registrations.ts';
+import { NearcastError } from '../../pipeline/errors.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import type { DeliveryResult, PushRequest } from '../../schemas/types.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './decide.ts';
+import { deliverFcm, deliverWebPush, type Job, type JobResult } from './deliver.ts';
+import { createWebPushSender } from './webpush-sender.ts';
+import { createFcmSender } from './fcm-sender.ts';
+
+export interface DispatcherDeps {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  kafka: Kafka;
+  redis: Redis;
+  codecs: SchemaCodecs;
+  publisher: BatchingPublisher;
+  changelog: StateChangelog;
+  now?: () => number;
+  random?: () => number;
+  retry?: RetryPolicy;
+}
+
+export interface Dispatcher {
+  joined: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
+  const { vapid, fcm } = d.config.push;
+  if (!vapid) throw new NearcastError('CONFIG_INVALID', 'the dispatcher needs NEARCAST_VAPID_PUBLIC_KEY and NEARCAST_VAPID_PRIVATE_KEY (npm run vapid:generate prints a pair)');
+  const topics = topicNames(d.config.topics.prefix);
+  const now = d.now ?? Date.now;
+  const log = d.log.child({ component: 'dispatcher' });
+  const registrations = new PushRegistrations(d.redis, d.config.topics.prefix, d.changelog);
+  const sendWebPush = createWebPushSender({ vapid, caFile: d.config.push.caFile, timeoutMs: 5000 });
+  const fcmSender = fcm ? createFcmSender({ ...fcm, caFile: d.config.push.caFile }) : undefined;
+  if (!fcmSender) log.warn('FCM is not configured (NEARCAST_FCM_SERVICE_ACCOUNT_FILE): FCM registrations will not be served');
+  const resultCodec = await d.codecs.forTopic<DeliveryResult>(topics.deliveryResults, TOPICS.deliveryResults.valueSchema);
+  const pushCodec = await d.codecs.forTopic<PushRequest>(topics.pushRequests, TOPICS.pushRequests.valueSchema);
+  const deliverDeps = {
+    now, random: d.random ?? Math.random, policy: d.retry ?? DEFAULT_RETRY,
+    onAttempt: (channel: string, kind: string) => d.metrics.pushes.inc({ channel: channel.toLowerCase(), outcome: kind }),
+  };
+  const claimKey = (pushId: string) => `${d.config.topics.prefix}pushed:${pushId}`;
+
+  /** Claims each request once; returns those this instance now owns. */
+  async function claim(reqs: PushRequest[]): Promise<PushRequest[]> {
+    if (reqs.length === 0) return [];
+    const p = d.redis.pipeline();
+    const t = now();
+    for (const r of reqs) p.set(claimKey(r.pushId), '1', 'PX', Math.max(1000, r.expiresTs - t + 3_600_000), 'NX');
+    const res = (await p.exec()) ?? [];
+    return reqs.filter((_, i) => res[i]?.[1] === 'OK');
+  }
+
+  const result = (req: PushRequest, over: Partial<DeliveryResult>): DeliveryResult => ({
+    pushId: req.pushId, userId: req.userId, offerId: req.offerId, channel: 'NONE', outcome: 'UNKNOWN', attempts: 0, status: null, reason: '', deviceTs: req.deviceTs, completedTs: now(), ...over,
+  });
+
+  const restore = { redis: d.redis, kafka: d.kafka, codecs: d.codecs, topic: topics.stateChangelog, keyPrefix: d.config.topics.prefix, log };
+  await ensureState(restore);
+
+  /** Registrations, restored from the changelog first if Redis came back empty. */
+  async function loadRegistrations(userIds: string[]) {
+    let { registrations: regs, intact } = await registrations.forUsers(userIds, epochKey(d.config.topics.prefix));
+    if (!intact) {
+      await ensureState(restore);
+      ({ registrations: regs, intact } = await registrations.forUsers(userIds, epochKey(d.config.topics.prefix)));
+      if (!intact) throw new Error('Redis state is still missing after a restore'); // kafkajs retries the batch
+    }
+    return regs;
+  }
+
+  const processBatch = async (items: Decoded<PushRequest>[]) => {
+    const t = now();
+    const results: DeliveryResult[] = [];
+    const live: PushRequest[] = [];
+    for (const { value } of items) {
+      if (value.expiresTs > t) live.push(value);
+      else {
+        d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'expired' });
+        results.push(result(value, { outcome: 'EXPIRED' }));
+      }
+    }
+    const owned = await claim(live);
+    d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'duplicate' }, live.length - owned.length);
+    const regs = await loadRegistrations(owned.map((r) => r.userId));
+    const jobs: Job[] = [];
+    for (const req of owned) {
+      const targets = regs.get(req.userId) ?? [];
+      if (targets.length === 0) {
+        d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'no_subscription' });
+        results.push(result(req, { outcome: 'NO_REGISTRATION' }));
+      }
+      for (const reg of targets) jobs.push({ req, reg });
+    }
+    const fcmJobs = jobs.filter((j) => j.reg.registration.type === 'fcm');
+    const webJobs = jobs.filter((j) => j.reg.registration.type === 'webpush');
+    const [web, mobile] = await Promise.all([
+      deliverWebPush(webJobs, sendWebPush, d.config.push.concurrency, deliverDeps),
+      fcmSender ? deliverFcm(fcmJobs, fcmSender, deliverDeps) : Promise.resolve(fcmJobs.map((job) => unserved(job, now()))),
+    ]);
+    const done = [...web, ...mobile];
+    for (const r of done) {
+      if (r.outcome === 'DELIVERED') d.metrics.pingToPush.observe(Math.max(0, r.completedTs - r.job.req.deviceTs) / 1000);
+      results.push(result(r.job.req, { channel: r.channel, outcome: r.outcome, attempts: r.attempts, status: r.status ?? null, reason: r.reason, completedTs: r.completedTs }));
+    }
+    await Promise.all(done.filter((r) => r.outcome === 'GONE').map((r) => registrations.remove(r.job.req.userId, r.job.reg.id)));
+    await publishEffects(results, done.filter((r) => r.outcome === 'FAILED'));
+  };
+
+  async function publishEffects(results: DeliveryResult[], failed: JobResult[]) {
+    const encoded = await Promise.all(results.map(async (r) => ({ key: r.userId, value: await resultCodec.encode(r) })));
+    const dead = await Promise.all(failed.map(async (f) => ({
+      key: f.job.req.userId,
+      value: await pushCodec.encode(f.job.req),
+      headers: { 'nearcast-dlq-reason': f.reason.slice(0, 500), 'nearcast-dlq-stage': 'dispatcher', 'nearcast-dlq-channel': f.channel },
+    })));
+    if (dead.length) {
+      d.metrics.deadLettered.inc({ stage: 'dispatcher' }, dead.length);
+      log.warn({ count: dead.length, reason: failed[0]?.reason }, 'pushes failed for good: dead-lettered');
+    }
+    await Promise.all([d.publisher.publish(topics.deliveryResults, encoded), d.publisher.publish(topics.deadLetters, dead)]);
+  }
+
+  const { consumer, joined } = await runConsumer<PushRequest>({
+    kafka: d.kafka,
+    groupId: `${d.config.topics.prefix}dispatcher`,
+    topic: topics.pushRequests,
+    stage: 'dispatcher',
+    codecs: d.codecs,
+    deadLetters: { topic: topics.deadLetters, publisher: d.publisher },
+    metrics: d.metrics,
+    log,
+    processBatch,
+  });
+  return {
+    joined,
+    async stop() {
+      await consumer.disconnect();
+      await fcmSender?.close();
+    },
+  };
+}
+
+function unserved(job: Job, t: number): JobResult {
+  return { job, channel: 'FCM', outcome: 'FAILED', attempts: 0, status: undefined, reason: 'FCM is not configured', completedTs: t };
+}

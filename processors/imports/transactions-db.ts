@@ -1,0 +1,55 @@
+// Imported transactions in PostgreSQL: one statement per consumed batch
+// (arrays unnested server-side), duplicates skipped by the primary key.
+import type pg from 'pg';
+import { query } from '../coupons/db.ts';
+import type { TransactionRow } from './rows.ts';
+
+export interface TransactionInsert {
+  row: TransactionRow;
+  importId: string;
+  line: number;
+}
+
+/** Inserts the rows not stored yet; returns the users of the new rows (one entry per row). Durable (committed) when it resolves. */
+export async function insertTransactions(pool: pg.Pool, items: readonly TransactionInsert[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const res = await query<{ user_id: string }>(
+    pool,
+    `INSERT INTO imported_transactions (transaction_id, user_id, amount_minor, currency, merchant_id, category, occurred_at, import_id, source_line)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::char(3)[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::bigint[])
+     ON CONFLICT (transaction_id) DO NOTHING
+     RETURNING user_id`,
+    [
+      items.map((i) => i.row.transactionId),
+      items.map((i) => i.row.userId),
+      items.map((i) => i.row.amountMinor),
+      items.map((i) => i.row.currency),
+      items.map((i) => i.row.merchantId),
+      items.map((i) => i.row.category),
+      items.map((i) => new Date(i.row.occurredAt).toISOString()),
+      items.map((i) => i.importId),
+      items.map((i) => i.line),
+    ],
+  );
+  return res.rows.map((r) => r.user_id);
+}
+
+export interface Purchase {
+  userId: string;
+  category: string;
+  ts: number;
+}
+
+/** Each user's most recent purchases (refunds left out) within the window, at most `perUser` each. */
+export async function recentPurchases(pool: pg.Pool, userIds: readonly string[], sinceMs: number, perUser = 200): Promise<Purchase[]> {
+  if (userIds.length === 0) return [];
+  const res = await query<{ user_id: string; category: string; occurred_at: Date }>(
+    pool,
+    `SELECT user_id, category, occurred_at FROM (
+       SELECT user_id, category, occurred_at, row_number() OVER (PARTITION BY user_id ORDER BY occurred_at DESC) AS n
+       FROM imported_transactions WHERE user_id = ANY($1::text[]) AND occurred_at > $2 AND amount_minor > 0) r
+     WHERE n <= $3`,
+    [userIds, new Date(sinceMs).toISOString(), perUser],
+  );
+  return res.rows.map((r) => ({ userId: r.user_id, category: r.category, ts: r.occurred_at.getTime() }));
+}

@@ -1,0 +1,121 @@
+// The gateway's contract at its edge: authentication, validation with JSON
+// errors and the right statuses, 202 only after Kafka acknowledged, health.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
+import { createKafka, topicNames } from '../../pipeline/kafka.ts';
+import { BatchingPublisher } from '../../pipeline/publisher.ts';
+import { buildGateway } from '../../gateway/app.ts';
+import { secretKey, signToken } from '../../gateway/auth.ts';
+import { SchemaCodecs } from '../../pipeline/registry.ts';
+import { testConfig } from '../support/env.ts';
+
+const at = () => new Date().toISOString();
+const good = () => ({ lat: 48.8566, lng: 2.3522, accuracy: 12, recordedAt: at() });
+
+describe('gateway', () => {
+  let rt: Runtime;
+  let app: FastifyInstance;
+  let token: string;
+
+  beforeAll(async () => {
+    rt = await createRuntime(testConfig({ NEARCAST_MAX_PINGS_PER_REQUEST: '5', NEARCAST_MAX_BODY_BYTES: '4096' }));
+    app = await buildGateway(rt);
+    token = await signToken(secretKey(rt.config.auth.tokenSecret), { userId: 'user-42', role: 'device' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await rt?.close();
+  });
+
+  const post = (url: string, payload: unknown, auth: string | null = token, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, payload: payload as object, headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers } });
+
+  it('accepts one ping and a batch with 202 after Kafka acknowledged, keyed by the token user', async () => {
+    const one = await post('/v1/locations', good());
+    expect(one.statusCode).toBe(202);
+    expect(one.json()).toMatchObject({ accepted: 1 });
+    const batch = await post('/v1/locations', { pings: [good(), good(), good()] });
+    expect(batch.statusCode).toBe(202);
+    expect(batch.json().pingIds).toHaveLength(3);
+
+    const topic = topicNames(rt.config.topics.prefix).locations;
+    const offsets = await rt.admin.fetchTopicOffsets(topic);
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(4);
+    // Keyed by user: all four on one partition.
+    expect(offsets.filter((p) => Number(p.high) > 0)).toHaveLength(1);
+  });
+
+  it.each([
+    ['latitude out of range', { ...good(), lat: 91 }, /lat/],
+    ['longitude out of range', { ...good(), lng: -180.5 }, /lng/],
+    ['wrong type', { ...good(), lat: '48.8' }, /lat/],
+    ['unknown field', { ...good(), speed: 3 }, /additional/],
+    ['missing field', { lat: 1, lng: 2, recordedAt: at() }, /accuracy/],
+    ['negative accuracy', { ...good(), accuracy: -1 }, /accuracy/],
+    ['bad timestamp', { ...good(), recordedAt: 'yesterday' }, /recordedAt/],
+    ['timestamp far in the future', { ...good(), recordedAt: new Date(Date.now() + 3_600_000).toISOString() }, /future/],
+    ['empty batch', { pings: [] }, /pings/],
+    ['batch over the limit', { pings: Array.from({ length: 6 }, good) }, /pings/],
+    ['not an object', [1, 2, 3], /body/],
+  ])('rejects %s with 400 and a JSON error', async (_name, body, message) => {
+    const res = await post('/v1/locations', body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    expect(res.json().error.message).toMatch(message);
+  });
+
+  it('rejects malformed JSON, a wrong content type and an oversized body', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/v1/locations', payload: '{"lat": 1,', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+    const text = await app.inject({ method: 'POST', url: '/v1/locations', payload: 'lat=1', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' } });
+    expect(text.statusCode).toBe(415);
+    const big = await post('/v1/locations', { pings: [{ ...good(), pad: 'x'.repeat(5000) }] });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('requires a valid device token; an admin-only route refuses a device token', async () => {
+    expect((await post('/v1/locations', good(), null)).statusCode).toBe(401);
+    expect((await post('/v1/locations', good(), 'not.a.jwt')).json().error.code).toBe('UNAUTHENTICATED');
+    const forged = await signToken(secretKey('z'.repeat(40)), { userId: 'user-42', role: 'device' });
+    expect((await post('/v1/locations', good(), forged)).statusCode).toBe(401);
+    const res = await post('/v1/admin/offers', { title: 'x', circles: [{ lat: 1, lng: 1, radiusM: 100 }] });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('FORBIDDEN');
+  });
+
+  it('validates push registrations', async () => {
+    const ok = await post('/v1/push/subscriptions', { type: 'fcm', token: 'f'.repeat(40) });
+    expect(ok.statusCode).toBe(201);
+    const http = await post('/v1/push/subscriptions', { type: 'webpush', subscription: { endpoint: 'http://insecure.example/x', keys: { p256dh: 'a'.repeat(87), auth: 'b'.repeat(22) } } });
+    expect(http.statusCode).toBe(400);
+  });
+
+  it('answers JSON 404 for unknown routes and serves health, metrics and OpenAPI', async () => {
+    const missing = await app.inject({ method: 'GET', url: '/v1/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok' } });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('nearcast_pings_accepted_total');
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/locations', '/v1/push/subscriptions', '/v1/admin/offers']));
+  });
+
+  it('answers 503 with Retry-After, not 202, when Kafka cannot take the write', async () => {
+    const dead = createKafka({ ...rt.config, kafka: { ...rt.config.kafka, brokers: ['127.0.0.1:1'] } }, rt.log);
+    const producer = dead.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 1 } });
+    const publisher = new BatchingPublisher(producer, { maxBatchMessages: 100, timeoutMs: 1500 });
+    const app2 = await buildGateway({ ...rt, publisher, codecs: new SchemaCodecs(rt.config.registryUrl) });
+    const res = await app2.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json().error.code).toBe('BROKER_UNAVAILABLE');
+    await app2.close();
+  });
+});
