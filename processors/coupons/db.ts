@@ -1,6 +1,7 @@
 // The coupon database: created when missing and migrated to the newest schema
-// at start-up (node-pg-migrate takes an advisory lock, so several instances
-// starting at once migrate exactly once), plus a transaction helper.
+// at start-up, plus a transaction helper. Several instances starting at once
+// queue on one blocking advisory lock, so the schema is migrated exactly once
+// and nobody crashes (node-pg-migrate's own lock fails instead of waiting).
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
@@ -46,17 +47,29 @@ export async function dropDatabase(url: string): Promise<void> {
   }
 }
 
+/** Arbitrary constant naming nearcast's migration lock among advisory locks. */
+const MIGRATION_LOCK = 7_311_004_201;
+
 export async function migrate(url: string, log?: Logger): Promise<void> {
   await ensureDatabase(url);
-  const applied = await runner({
-    databaseUrl: url,
-    dir: MIGRATIONS,
-    migrationsTable: 'pgmigrations',
-    direction: 'up',
-    checkOrder: true,
-    log: () => {},
-  });
-  if (applied.length) log?.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await runner({
+      databaseUrl: url,
+      dir: MIGRATIONS,
+      migrationsTable: 'pgmigrations',
+      direction: 'up',
+      checkOrder: true,
+      noLock: true,
+      log: () => {},
+    });
+    if (applied.length) log?.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  } finally {
+    // Ending the session releases the lock even if the unlock query never ran.
+    await lock.end();
+  }
 }
 
 export type Db = pg.Pool;

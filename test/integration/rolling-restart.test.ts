@@ -32,7 +32,7 @@ describe('rolling restart under load', () => {
   let push: LocalWebPushService;
   let rt: Runtime;
   let env: Record<string, string>;
-  const procs: Proc[] = [];
+  const procs: Array<Proc & { port?: number }> = [];
   beforeAll(async () => {
     push = await LocalWebPushService.start();
     const vapid = webpush.generateVAPIDKeys();
@@ -56,11 +56,16 @@ describe('rolling restart under load', () => {
 
     const ports = [await freePort(), await freePort()];
     const start = (c: Component, port?: number) => {
-      const p = startComponent(c, { ...env, ...(port ? { NEARCAST_GATEWAY_PORT: String(port) } : {}) });
+      const p = { ...startComponent(c, { ...env, ...(port ? { NEARCAST_GATEWAY_PORT: String(port) } : {}) }), port };
       procs.push(p);
       return p;
     };
-    const gatewayReady = (port: number) => eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 60_000, `gateway on ${port} ready`);
+    // A gateway that died at start-up fails the test at once, with its exit code.
+    const gatewayReady = (port: number) => eventually(async () => {
+      const dead = procs.filter((p) => p.component === 'gateway' && p.port === port).at(-1);
+      if (dead && dead.child.exitCode !== null) throw new Error(`gateway on ${port} exited with ${dead.child.exitCode} before it was ready`);
+      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+    }, 60_000, `gateway on ${port} ready`);
     const members = async (group: string) => (await rt.admin.describeGroups([`${prefix}${group}`])).groups[0]?.members.length ?? 0;
 
     let gateways = ports.map((port) => ({ port, proc: start('gateway', port) }));
