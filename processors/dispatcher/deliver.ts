@@ -29,6 +29,10 @@ export interface DeliverDeps {
   policy: RetryPolicy;
   /** Called for every attempt's classified answer (metrics). */
   onAttempt: (channel: PushChannel, kind: SendOutcome['kind']) => void;
+  /** Asked immediately before a job's first send: false means someone else owns that push, so skip it. */
+  claim?: (job: Job) => Promise<boolean>;
+  /** Told as soon as a job has its final result, so its push can be recorded as finished. */
+  onDone?: (result: JobResult) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,12 +48,16 @@ export async function deliverWebPush(jobs: Job[], send: WebPushSender, concurren
   const results: JobResult[] = [];
   const one = async (job: Job) => {
     if (job.reg.registration.type !== 'webpush') return;
+    if (d.claim && !(await d.claim(job))) return;
     for (let attempt = 0; ; attempt++) {
       const r = await send(job.reg.registration, webPushPayload(job.req), remainingTtlSeconds(job.req, d.now()), job.req.pushId);
       const o = classify(r.status, r.retryAfter, attempt, job.req, d.now(), d.policy, d.random);
       d.onAttempt('WEBPUSH', o.kind);
       const done = finish(job, 'WEBPUSH', o, attempt + 1, r, d.now());
-      if (done) return void results.push(done);
+      if (done) {
+        results.push(done);
+        return void d.onDone?.(done);
+      }
       if (o.kind === 'retry') await sleep(o.delayMs);
     }
   };
@@ -65,6 +73,10 @@ export async function deliverWebPush(jobs: Job[], send: WebPushSender, concurren
 export async function deliverFcm(jobs: Job[], sender: FcmSender, d: DeliverDeps): Promise<JobResult[]> {
   const results: JobResult[] = [];
   let pending = jobs.filter((j) => j.reg.registration.type === 'fcm');
+  if (d.claim) {
+    const owned = await Promise.all(pending.map((j) => d.claim!(j)));
+    pending = pending.filter((_, i) => owned[i]);
+  }
   for (let attempt = 0; pending.length > 0; attempt++) {
     const answers = await sender.send(pending.map((j) => fcmMessage(j.req, (j.reg.registration as { token: string }).token, d.now())));
     const retry: Job[] = [];
@@ -74,8 +86,10 @@ export async function deliverFcm(jobs: Job[], sender: FcmSender, d: DeliverDeps)
       const o = classify(r.status, r.retryAfter, attempt, job.req, d.now(), d.policy, d.random);
       d.onAttempt('FCM', o.kind);
       const done = finish(job, 'FCM', o, attempt + 1, r, d.now());
-      if (done) results.push(done);
-      else if (o.kind === 'retry') {
+      if (done) {
+        results.push(done);
+        d.onDone?.(done);
+      } else if (o.kind === 'retry') {
         retry.push(job);
         wait = Math.max(wait, o.delayMs);
       }
@@ -84,7 +98,9 @@ export async function deliverFcm(jobs: Job[], sender: FcmSender, d: DeliverDeps)
     const t = d.now();
     pending = retry.filter((job) => {
       if (job.req.expiresTs > t) return true;
-      results.push({ job, channel: 'FCM', outcome: 'FAILED', attempts: attempt + 1, status: undefined, reason: 'expired before the next attempt', completedTs: t });
+      const expired: JobResult = { job, channel: 'FCM', outcome: 'FAILED', attempts: attempt + 1, status: undefined, reason: 'expired before the next attempt', completedTs: t };
+      results.push(expired);
+      d.onDone?.(expired);
       return false;
     });
   }

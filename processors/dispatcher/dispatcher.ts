@@ -1,8 +1,9 @@
 // The push dispatcher: consumes push requests and delivers each to every
-// registration of its user, by Web Push or FCM. A request is claimed in Redis
-// (SET NX on its push id) before sending, so a redelivered request is never
-// sent twice; the cost is that a crash between claim and send loses that one
-// push (at most once: a duplicate coupon is spam, a missing one is not harm).
+// registration of its user, by Web Push or FCM. Each push is claimed in the
+// push ledger (ledger.ts) immediately before its own first send, so a
+// redelivered request is never sent twice; the cost is that a crash leaves
+// the sends in flight at that moment in doubt, and those are not retried
+// (at most once: a duplicate coupon is spam, a missing one is not harm).
 // Every outcome becomes a delivery-results event; permanent failures also go
 // to the dead-letter topic. All of it is durable before the offset commits.
 import type { Kafka } from 'kafkajs';
@@ -24,6 +25,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './decide.ts';
 import { deliverFcm, deliverWebPush, type Job, type JobResult } from './deliver.ts';
 import { createWebPushSender } from './webpush-sender.ts';
 import { createFcmSender } from './fcm-sender.ts';
+import { PushLedger, type LedgerOutcome } from './ledger.ts';
 
 export interface DispatcherDeps {
   config: Config;
@@ -60,18 +62,7 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
     now, random: d.random ?? Math.random, policy: d.retry ?? DEFAULT_RETRY,
     onAttempt: (channel: string, kind: string) => d.metrics.pushes.inc({ channel: channel.toLowerCase(), outcome: kind }),
   };
-  const claimKey = (pushId: string) => `${d.config.topics.prefix}pushed:${pushId}`;
-
-  /** Claims each request once; returns those this instance now owns. */
-  async function claim(reqs: PushRequest[]): Promise<PushRequest[]> {
-    if (reqs.length === 0) return [];
-    const p = d.redis.pipeline();
-    const t = now();
-    for (const r of reqs) p.set(claimKey(r.pushId), '1', 'PX', Math.max(1000, r.expiresTs - t + 3_600_000), 'NX');
-    const res = (await p.exec()) ?? [];
-    return reqs.filter((_, i) => res[i]?.[1] === 'OK');
-  }
-
+  const ledger = new PushLedger(d.redis, d.config.topics.prefix, now);
   const result = (req: PushRequest, over: Partial<DeliveryResult>): DeliveryResult => ({
     pushId: req.pushId, userId: req.userId, offerId: req.offerId, channel: 'NONE', outcome: 'UNKNOWN', attempts: 0, status: null, reason: '', deviceTs: req.deviceTs, completedTs: now(), ...over,
   });
@@ -94,31 +85,51 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
     const t = now();
     const results: DeliveryResult[] = [];
     const live: PushRequest[] = [];
+    const seen = new Set<string>();
     for (const { value } of items) {
+      if (seen.has(value.pushId)) continue;
+      seen.add(value.pushId);
       if (value.expiresTs > t) live.push(value);
       else {
         d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'expired' });
         results.push(result(value, { outcome: 'EXPIRED' }));
       }
     }
-    const owned = await claim(live);
-    d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'duplicate' }, live.length - owned.length);
-    const regs = await loadRegistrations(owned.map((r) => r.userId));
+    // A redelivered push is never sent again: a finished one has its results
+    // republished, one a dead process had claimed is reported in doubt.
+    const states = await ledger.states(live.map((r) => r.pushId));
+    const fresh: PushRequest[] = [];
+    live.forEach((req, i) => {
+      const state = states[i]!;
+      if (state.kind === 'new') return void fresh.push(req);
+      if (state.kind === 'done') {
+        d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'duplicate' });
+        for (const o of state.outcomes) results.push(result(req, { ...o, reason: 'finished before a restart; not sent again' }));
+        return;
+      }
+      d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'in_doubt' });
+      results.push(result(req, { outcome: 'UNKNOWN', reason: IN_DOUBT }));
+    });
+    const regs = await loadRegistrations(fresh.map((r) => r.userId));
     const jobs: Job[] = [];
-    for (const req of owned) {
+    const jobsPerPush = new Map<string, number>();
+    for (const req of fresh) {
       const targets = regs.get(req.userId) ?? [];
       if (targets.length === 0) {
         d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'no_subscription' });
         results.push(result(req, { outcome: 'NO_REGISTRATION' }));
       }
+      jobsPerPush.set(req.pushId, targets.length);
       for (const reg of targets) jobs.push({ req, reg });
     }
+    const track = trackLedger(jobsPerPush);
     const fcmJobs = jobs.filter((j) => j.reg.registration.type === 'fcm');
     const webJobs = jobs.filter((j) => j.reg.registration.type === 'webpush');
     const [web, mobile] = await Promise.all([
-      deliverWebPush(webJobs, sendWebPush, d.config.push.concurrency, deliverDeps),
-      fcmSender ? deliverFcm(fcmJobs, fcmSender, deliverDeps) : Promise.resolve(fcmJobs.map((job) => unserved(job, now()))),
+      deliverWebPush(webJobs, sendWebPush, d.config.push.concurrency, { ...deliverDeps, ...track.hooks }),
+      fcmSender ? deliverFcm(fcmJobs, fcmSender, { ...deliverDeps, ...track.hooks }) : Promise.resolve(fcmJobs.map((job) => unserved(job, now(), track.hooks.onDone))),
     ]);
+    await track.finished();
     const done = [...web, ...mobile];
     for (const r of done) {
       if (r.outcome === 'DELIVERED') d.metrics.pingToPush.observe(Math.max(0, r.completedTs - r.job.req.deviceTs) / 1000);
@@ -127,6 +138,32 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
     await Promise.all(done.filter((r) => r.outcome === 'GONE').map((r) => registrations.remove(r.job.req.userId, r.job.reg.id)));
     await publishEffects(results, done.filter((r) => r.outcome === 'FAILED'));
   };
+
+  /** Claims each push once, just before its first send; records it finished once all its registrations have answered. */
+  function trackLedger(jobsPerPush: Map<string, number>) {
+    const claims = new Map<string, Promise<boolean>>();
+    const outcomes = new Map<string, LedgerOutcome[]>();
+    const writes: Promise<void>[] = [];
+    const claim = (job: Job) => {
+      let owned = claims.get(job.req.pushId);
+      if (!owned) {
+        owned = ledger.claim(job.req.pushId, job.req.expiresTs).then((ok) => {
+          if (!ok) d.metrics.dropped.inc({ stage: 'dispatcher', reason: 'duplicate' });
+          return ok;
+        });
+        claims.set(job.req.pushId, owned);
+      }
+      return owned;
+    };
+    const onDone = (r: JobResult) => {
+      const id = r.job.req.pushId;
+      const list = outcomes.get(id) ?? [];
+      list.push({ channel: r.channel, outcome: r.outcome, attempts: r.attempts, status: r.status ?? null });
+      outcomes.set(id, list);
+      if (list.length === jobsPerPush.get(id)) writes.push(ledger.finish(id, r.job.req.expiresTs, list));
+    };
+    return { hooks: { claim, onDone }, finished: async () => void (await Promise.all(writes)) };
+  }
 
   async function publishEffects(results: DeliveryResult[], failed: JobResult[]) {
     const encoded = await Promise.all(results.map(async (r) => ({ key: r.userId, value: await resultCodec.encode(r) })));
@@ -162,6 +199,10 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
   };
 }
 
-function unserved(job: Job, t: number): JobResult {
-  return { job, channel: 'FCM', outcome: 'FAILED', attempts: 0, status: undefined, reason: 'FCM is not configured', completedTs: t };
+function unserved(job: Job, t: number, onDone: (r: JobResult) => void): JobResult {
+  const r: JobResult = { job, channel: 'FCM', outcome: 'FAILED', attempts: 0, status: undefined, reason: 'FCM is not configured', completedTs: t };
+  onDone(r);
+  return r;
 }
+
+const IN_DOUBT = 'in doubt: a dispatcher that stopped before recording the send had claimed it; not sent again (at most once)';
