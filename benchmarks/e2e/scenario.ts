@@ -106,7 +106,7 @@ async function stateBytesPerPhone(redis: Redis, prefix: string, phones: number, 
 }
 
 /** The shared Kafka broker and Redis, watched (never touched) so their share of the CPU is visible. */
-function servicePids(): Record<string, number> {
+export function servicePids(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, p] of [['kafka', 9092], ['redis', 6379]] as const) {
     const pid = listeningPid(p);
