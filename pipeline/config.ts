@@ -28,6 +28,10 @@ const envSchema = z.object({
   NEARCAST_PUBLISH_TIMEOUT_MS: int(5000).pipe(z.number().min(100)),
   /** Pings stamped further ahead than this (device clock skew) are rejected. */
   NEARCAST_MAX_CLOCK_SKEW_SECONDS: int(120).pipe(z.number().min(0)),
+  /** Load shedding: above this many pings not yet acknowledged by Kafka, POST /v1/locations answers 503 (about a second of ingest); 0 disables. */
+  NEARCAST_GATEWAY_MAX_PENDING_PINGS: int(10_000).pipe(z.number().min(0)),
+  /** Load shedding: when the oldest ping not yet acknowledged by Kafka waited longer than this, answer 503; 0 disables. */
+  NEARCAST_GATEWAY_MAX_PENDING_MS: int(2000).pipe(z.number().min(0)),
 
   /** Requests per minute per authenticated device and per client address, shared across gateway instances; 0 disables. */
   NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE: int(120).pipe(z.number().min(0)),
@@ -103,6 +107,7 @@ function toConfig(e: z.infer<typeof envSchema>) {
       publishTimeoutMs: e.NEARCAST_PUBLISH_TIMEOUT_MS,
       maxClockSkewMs: e.NEARCAST_MAX_CLOCK_SKEW_SECONDS * 1000,
       trustProxy: e.NEARCAST_TRUST_PROXY,
+      admission: { maxPendingPings: e.NEARCAST_GATEWAY_MAX_PENDING_PINGS, maxPendingAgeMs: e.NEARCAST_GATEWAY_MAX_PENDING_MS },
       rateLimits: {
         device: { max: e.NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE, windowMs: 60_000 },
         address: { max: e.NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE, windowMs: 60_000 },

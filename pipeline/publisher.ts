@@ -11,6 +11,15 @@ interface Pending {
   messages: Message[];
   resolve: () => void;
   reject: (e: unknown) => void;
+  /** When the caller handed the messages over (ms since the epoch). */
+  at: number;
+}
+
+/** What the publisher holds that Kafka has not yet acknowledged (or failed). */
+export interface Backlog {
+  messages: number;
+  /** Age of the oldest such message in ms (0 when there is none). */
+  oldestAgeMs: number;
 }
 
 export interface PublisherOptions {
@@ -19,19 +28,25 @@ export interface PublisherOptions {
   /** A caller waiting longer than this gets BROKER_UNAVAILABLE (its messages may still land later). */
   timeoutMs: number;
   onBatch?: (messageCount: number) => void;
+  now?: () => number;
 }
 
 export class BatchingPublisher {
   private queue: Pending[] = [];
+  /** The batch currently with Kafka. */
+  private sending: Pending[] = [];
+  private pendingMessages = 0;
   private flushing = false;
 
   constructor(private readonly producer: Producer, private readonly opts: PublisherOptions) {}
 
   publish(topic: string, messages: Message[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    const at = this.now();
     const acked = new Promise<void>((resolve, reject) => {
-      this.queue.push({ topic, messages, resolve, reject });
+      this.queue.push({ topic, messages, resolve, reject, at });
     });
+    this.pendingMessages += messages.length;
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => void this.drain());
@@ -39,9 +54,20 @@ export class BatchingPublisher {
     return withTimeout(acked, this.opts.timeoutMs);
   }
 
+  /** Messages queued or in flight, including those whose callers already timed out: they may still land. */
+  backlog(): Backlog {
+    const oldest = this.sending[0] ?? this.queue[0];
+    return { messages: this.pendingMessages, oldestAgeMs: oldest ? Math.max(0, this.now() - oldest.at) : 0 };
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.take();
+      this.sending = batch;
       const byTopic = new Map<string, Message[]>();
       let count = 0;
       for (const p of batch) {
@@ -58,6 +84,9 @@ export class BatchingPublisher {
       } catch (err) {
         const e = new NearcastError('BROKER_UNAVAILABLE', 'the event log is unavailable; retry shortly', { cause: err, retryAfterSeconds: 1 });
         for (const p of batch) p.reject(e);
+      } finally {
+        this.sending = [];
+        this.pendingMessages -= count;
       }
     }
     this.flushing = false;

@@ -1,5 +1,6 @@
 // POST /v1/locations: one ping or a batch. Answers 202 only after Kafka has
-// acknowledged every ping in the request.
+// acknowledged every ping in the request; 503 + Retry-After while too many
+// pings wait for Kafka (gateway/admission.ts).
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { NearcastError } from '../../pipeline/errors.ts';
@@ -8,6 +9,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import type { LocationPing } from '../../schemas/types.ts';
 import type { GatewayContext } from '../app.ts';
 import { principal, requireRole } from '../guard.ts';
+import { sheddingHook } from '../overload.ts';
 import { ErrorReply, PingAccepted, pingBody, type Ping } from '../schemas.ts';
 
 export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -17,7 +19,8 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
   app.post<{ Body: Ping | { pings: Ping[] } }>(
     '/v1/locations',
     {
-      onRequest: requireRole(ctx.key, 'device'),
+      // Shedding first: an overloaded gateway should not spend a token check on a request it refuses.
+      onRequest: [sheddingHook(() => ctx.publisher.backlog(), ctx.config.gateway.admission, ctx.metrics.registry, ctx.log), requireRole(ctx.key, 'device')],
       schema: {
         summary: 'Report the phone location',
         body: pingBody(ctx.config.gateway.maxPingsPerRequest),
@@ -30,7 +33,9 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
       const receivedTs = ctx.now();
       const events = pings.map((p, i) => toEvent(p, i, userId, receivedTs, ctx.config.gateway.maxClockSkewMs, pings.length > 1));
       const { encode } = await codec();
-      const messages = await Promise.all(events.map(async (e) => ({ key: userId, value: await encode(e), timestamp: String(receivedTs) })));
+      const timestamp = String(receivedTs);
+      const messages = [];
+      for (const e of events) messages.push({ key: userId, value: await encode(e), timestamp });
       await ctx.publisher.publish(topic, messages);
       ctx.metrics.pingsAccepted.inc(events.length);
       return reply.code(202).send({ accepted: events.length, pingIds: events.map((e) => e.pingId) });

@@ -9,6 +9,8 @@ import { buildGateway } from '../../gateway/app.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
 import { SchemaCodecs } from '../../pipeline/registry.ts';
 import { testConfig } from '../support/env.ts';
+import { collect, counterValue } from '../support/harness.ts';
+import type { LocationPing } from '../../schemas/types.ts';
 
 const at = () => new Date().toISOString();
 const good = () => ({ lat: 48.8566, lng: 2.3522, accuracy: 12, recordedAt: at() });
@@ -117,5 +119,40 @@ describe('gateway', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(res.json().error.code).toBe('BROKER_UNAVAILABLE');
     await app2.close();
+  });
+
+  it('sheds ping requests with 503 + Retry-After past the pending bound, and everything it acknowledged is on the topic', async () => {
+    const admission = { maxPendingPings: 5, maxPendingAgeMs: 0 };
+    const app3 = await buildGateway({ ...rt, config: { ...rt.config, gateway: { ...rt.config.gateway, admission } } });
+    const shedBefore = await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'pending' });
+    const key = secretKey(rt.config.auth.tokenSecret);
+    const phones = await Promise.all(Array.from({ length: 150 }, (_, i) => signToken(key, { userId: `shed-${i}`, role: 'device' })));
+    const answers: Array<Promise<Awaited<ReturnType<typeof app3.inject>>>> = [];
+    // Spaced one event-loop turn apart, so later requests find earlier ones still waiting for Kafka.
+    for (const phone of phones) {
+      answers.push(app3.inject({ method: 'POST', url: '/v1/locations', payload: { pings: [good(), good(), good()] }, headers: { authorization: `Bearer ${phone}` } }));
+      await new Promise((r) => setImmediate(r));
+    }
+    const res = await Promise.all(answers);
+    const shed = res.filter((r) => r.statusCode === 503);
+    const accepted = res.filter((r) => r.statusCode === 202);
+    expect(accepted.length + shed.length).toBe(res.length);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const r of shed) {
+      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(r.json().error.code).toBe('BROKER_UNAVAILABLE');
+    }
+    expect(await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'pending' })).toBe(shedBefore + shed.length);
+
+    const ids = new Set(accepted.flatMap((r) => r.json().pingIds as string[]));
+    expect(ids.size).toBe(accepted.length * 3);
+    const topic = topicNames(rt.config.topics.prefix).locations;
+    const found = await collect<LocationPing>(rt, topic, (v) => ids.has(v.pingId), ids.size, 30_000);
+    expect(new Set(found.map((f) => f.value.pingId))).toEqual(ids);
+
+    // The backlog drained: requests are taken again.
+    expect((await app3.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: { authorization: `Bearer ${phones[0]}` } })).statusCode).toBe(202);
+    await app3.close();
   });
 });
