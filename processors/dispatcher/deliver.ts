@@ -1,6 +1,7 @@
 // Delivery loops per channel: send, classify the answer, retry what is
 // transient (bounded attempts, backoff or Retry-After, never past the push's
 // expiry), and report one final result per (push, registration).
+import type { LimitFunction } from 'p-limit';
 import type { StoredRegistration } from '../../pipeline/push-registrations.ts';
 import type { DeliveryOutcome, PushChannel, PushRequest } from '../../schemas/types.ts';
 import { classify, remainingTtlSeconds, type RetryPolicy, type SendOutcome } from './decide.ts';
@@ -43,8 +44,12 @@ function finish(job: Job, channel: PushChannel, o: SendOutcome, attempts: number
   return { job, channel, outcome, attempts, status: r.status, reason: o.kind === 'failed' ? o.reason : r.error ?? '', completedTs: now };
 }
 
-/** Web Push: one request per registration, `concurrency` at a time, each retried on its own schedule. */
-export async function deliverWebPush(jobs: Job[], send: WebPushSender, concurrency: number, d: DeliverDeps): Promise<JobResult[]> {
+/**
+ * Web Push: one request per registration, each retried on its own schedule.
+ * `limit` is shared by every batch the process works on at once, so it bounds
+ * the sends in flight per process (and with them what a crash leaves in doubt).
+ */
+export async function deliverWebPush(jobs: Job[], send: WebPushSender, limit: LimitFunction, d: DeliverDeps): Promise<JobResult[]> {
   const results: JobResult[] = [];
   const one = async (job: Job) => {
     if (job.reg.registration.type !== 'webpush') return;
@@ -61,11 +66,7 @@ export async function deliverWebPush(jobs: Job[], send: WebPushSender, concurren
       if (o.kind === 'retry') await sleep(o.delayMs);
     }
   };
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await one(jobs[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  await Promise.all(jobs.map((job) => limit(() => one(job))));
   return results;
 }
 

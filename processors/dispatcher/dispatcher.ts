@@ -8,6 +8,7 @@
 // to the dead-letter topic. All of it is durable before the offset commits.
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
+import pLimit from 'p-limit';
 import type { Config } from '../../pipeline/config.ts';
 import type { Logger } from '../../pipeline/logger.ts';
 import type { Metrics } from '../../pipeline/metrics.ts';
@@ -63,6 +64,8 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
     onAttempt: (channel: string, kind: string) => d.metrics.pushes.inc({ channel: channel.toLowerCase(), outcome: kind }),
   };
   const ledger = new PushLedger(d.redis, d.config.topics.prefix, now);
+  // Web Push sends in flight in this process, whatever partitions' batches they come from.
+  const sendSlots = pLimit(d.config.push.concurrency);
   const result = (req: PushRequest, over: Partial<DeliveryResult>): DeliveryResult => ({
     pushId: req.pushId, userId: req.userId, offerId: req.offerId, channel: 'NONE', outcome: 'UNKNOWN', attempts: 0, status: null, reason: '', deviceTs: req.deviceTs, completedTs: now(), ...over,
   });
@@ -126,7 +129,7 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
     const fcmJobs = jobs.filter((j) => j.reg.registration.type === 'fcm');
     const webJobs = jobs.filter((j) => j.reg.registration.type === 'webpush');
     const [web, mobile] = await Promise.all([
-      deliverWebPush(webJobs, sendWebPush, d.config.push.concurrency, { ...deliverDeps, ...track.hooks }),
+      deliverWebPush(webJobs, sendWebPush, sendSlots, { ...deliverDeps, ...track.hooks }),
       fcmSender ? deliverFcm(fcmJobs, fcmSender, { ...deliverDeps, ...track.hooks }) : Promise.resolve(fcmJobs.map((job) => unserved(job, now(), track.hooks.onDone))),
     ]);
     await track.finished();
