@@ -51,10 +51,7 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   /** Merges a partial update into what is stored, so live writers can set one field. */
   async function merge(userId: string, body: PreferencesBody) {
     if (body.timeZone !== undefined && !isValidTimeZone(body.timeZone)) throw new NearcastError('VALIDATION_FAILED', `body/timeZone ${body.timeZone} is not an IANA time zone`);
-    const current = (await prefs.get(userId)) ?? DEFAULT_PREFERENCES;
-    const next = { ...current, ...body, updatedTs: ctx.now() };
-    await prefs.put(userId, next);
-    return next;
+    return prefs.update(userId, (current) => ({ ...(current ?? DEFAULT_PREFERENCES), ...body, updatedTs: ctx.now() }));
   }
 
   app.put<{ Params: Static<typeof UserParams>; Body: PreferencesBody }>(

@@ -41,8 +41,8 @@ export async function learnInterests(pool: pg.Pool, store: PreferenceStore, user
   const add = (userId: string, a: CouponActivity) => byUser.set(userId, [...(byUser.get(userId) ?? []), a]);
   for (const c of coupons) add(c.userId, { category: c.category, kind: c.kind, ts: c.ts });
   for (const p of purchases) add(p.userId, { category: p.category, kind: 'purchase', ts: p.ts });
-  const current = await store.getMany(users);
-  await Promise.all(users.map((u) => store.put(u, { ...(current.get(u) ?? DEFAULT_PREFERENCES), learnedInterests: categoryAffinity(byUser.get(u) ?? [], now), updatedTs: now })));
+  // Only learnedInterests changes; update() keeps whatever else was written meanwhile (consent above all).
+  await Promise.all(users.map((u) => store.update(u, (current) => ({ ...(current ?? DEFAULT_PREFERENCES), learnedInterests: categoryAffinity(byUser.get(u) ?? [], now), updatedTs: now }))));
 }
 
 export interface AffinityLearner {

@@ -36,13 +36,10 @@ export async function startImportConsumer(rt: Runtime, now: () => number = Date.
       if (!parsed.ok) rejected.push({ item, reason: `invalid preferences row (line ${item.value.line}): ${parsed.reason}` });
       else byUser.set(parsed.row.userId, [...(byUser.get(parsed.row.userId) ?? []), parsed]);
     }
-    // One read for the batch, rows of a user applied in order (the topic is keyed by user).
-    const current = await store.getMany([...byUser.keys()]);
+    // Rows of a user applied in order (the topic is keyed by user), as one compare-and-set
+    // against live writers; concurrent users share produce requests on the changelog.
     const t = now();
-    const next = new Map<string, UserPreferences>();
-    for (const [userId, rows] of byUser) next.set(userId, rows.reduce<UserPreferences | undefined>((p, r) => applyPreferenceRow(p, r.row, t), current.get(userId))!);
-    // put() records on the changelog before Redis; concurrent calls share produce requests.
-    await Promise.all([...next].map(([userId, prefs]) => store.put(userId, prefs)));
+    await Promise.all([...byUser].map(([userId, rows]) => store.update(userId, (current) => rows.reduce<UserPreferences | undefined>((p, r) => applyPreferenceRow(p, r.row, t), current)!)));
     rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'written' }, items.length - rejected.length);
     rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'rejected' }, rejected.length);
     return rejected;
