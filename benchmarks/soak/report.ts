@@ -6,6 +6,15 @@ import type { SoakResult } from './result.ts';
 import type { Trend } from './trend.ts';
 
 const MiB = 1048576;
+
+/** Why the default load is what it is (soak.ts's defaults: 30,000 phones, 30 s). */
+export const DEFAULT_LOAD_RATIONALE = 'The 10,000 pings/s target is out of reach on this machine (the whole pipeline is CPU-bound near 1,500–3,000 pings/s on 2 shared cores, benchmarks/FINDINGS.md §1); a soak needs a rate held for the whole run with headroom for the other tenants, so the default is 1,000 pings/s (30,000 phones every 30 s), about half of what the pipeline sustains end to end (the quick bench at 1,500 pings/s measured p99 333 ms, FINDINGS.md), so ping→push p99 should stay under a second unless other tenants take the cores.';
+
+export function loadRationale(o: { phones: number; intervalS: number }): string {
+  return o.phones === 30_000 && o.intervalS === 30 ? DEFAULT_LOAD_RATIONALE : 'Load chosen on the command line.';
+}
+
+const REDIS_NOTE = "Redis holds data, not only a process's heap: its RSS follows the run's keys, which fill up during a soak by design — per-user state (`geo:`) and the decision log (`decisions:`, the last few decisions per user, 7 days) appear as phones get their first decisions, the dispatcher's push claims (`pushed:`) live for the push's TTL (about 10 minutes), and per-device rate-limit windows (`rl:`) for a minute. A Redis that grows during the first TTL of the claims and then flattens is expected; one still growing after every phone has state would not be.";
 const n = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : Math.round(v).toLocaleString('en-US'));
 const f1 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(1));
 const signed = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}` : '–');
@@ -38,7 +47,7 @@ function memoryChart(r: SoakResult, proc: string): string {
 }
 
 function trendRow(proc: string, kind: string, t: Trend): string {
-  return `| ${proc} | ${kind} | ${f1(t.startMiB)} | ${f1(t.endMiB)} | ${f1(t.meanMiB)} | ${signed(t.slopeMiBPer10Min)} | ${signed(t.slopePctPer10Min)}% | ${f1(t.firstThirdMiB)} → ${f1(t.lastThirdMiB)} | **${t.verdict}** |`;
+  return `| ${proc} | ${kind} | ${f1(t.startMiB)} | ${f1(t.endMiB)} | ${f1(t.meanMiB)} | ${signed(t.slopeMiBPer10Min)} ± ${f1(t.fit.slopeStdErr * 600)} | ${signed(t.slopePctPer10Min)}% | ${f1(t.slopeT)} | ${f1(t.firstThirdMiB)} → ${f1(t.lastThirdMiB)} | **${t.verdict}** |`;
 }
 
 const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -51,7 +60,7 @@ function restarts(r: SoakResult, proc: string): number {
   return pids.filter((p, i) => i > 0 && p !== pids[i - 1]).length;
 }
 
-export function buildSoakReport(r: SoakResult, rationale: string): { markdown: string; svgs: Record<string, string> } {
+export function buildSoakReport(r: SoakResult, rationale = loadRationale(r.options)): { markdown: string; svgs: Record<string, string> } {
   const svgs: Record<string, string> = {};
   const o = r.options;
   const t = r.totals;
@@ -77,15 +86,19 @@ export function buildSoakReport(r: SoakResult, rationale: string): { markdown: s
     ...procs.filter((p) => restarts(r, p) > 0).map((p) => `| ${p} restarted during the run | ${restarts(r, p)}× (not by this bench; its memory series restarts there) |`),
     '',
     '## Memory per process', '',
-    `Sampled every ${o.sampleEveryS} s: RSS from /proc for every process, the V8 heap used from the Prometheus endpoint of the components that have one (\`nodejs_heap_size_used_bytes\`). The trend is a least-squares line through the samples from ${f1(o.steadyFromS / 60)} min on (the first minutes hold the warm-up: every phone's first ping, the burst of entry pushes, JIT and pools). **growing** = slope above 5% of the mean per 10 minutes *and* the last third of those samples above the first third on average. Kafka and Redis are shared with the other tenants of this machine, so their rows include others' traffic.`, '',
-    '| process | memory | at trend start MiB | at end MiB | mean MiB | slope MiB / 10 min | slope % of mean / 10 min | first third → last third MiB | verdict |',
-    '|---|---|---|---|---|---|---|---|---|',
+    `Sampled every ${o.sampleEveryS} s: RSS from /proc for every process, the V8 heap used from the Prometheus endpoint of the components that have one (\`nodejs_heap_size_used_bytes\`). The trend is a least-squares line through the samples from ${f1(o.steadyFromS / 60)} min on (the first minutes hold the warm-up: every phone's first ping, the burst of entry pushes, JIT and pools). **growing** = slope above 5% of the mean per 10 minutes, *and* more than twice its standard error (t > 2: a V8 heap sampled every 10 s is a sawtooth that tilts a fit either way), *and* the last third of those samples above the first third on average. Kafka and Redis are shared with the other tenants of this machine, so their rows include others' traffic.`, '',
+    '| process | memory | at trend start MiB | at end MiB | mean MiB | slope ± std. error, MiB / 10 min | slope % of mean / 10 min | t | first third → last third MiB | verdict |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const p of procs) {
     md.push(trendRow(p, 'RSS', r.trends[p]!.rss));
     if (r.trends[p]!.heap) md.push(trendRow(p, 'heap used', r.trends[p]!.heap!));
   }
   const first = r.samples[0];
+  if (r.trends['redis']) {
+    const keys = Object.entries(r.redisKeys ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `\`${k}:\` ${n(v)}`).join(', ');
+    md.push('', `${REDIS_NOTE}${keys ? ` This run's keys at the end of the load: ${keys}.` : ''}`);
+  }
   md.push('', '| process | RSS at load start MiB | max RSS MiB | mean CPU after warm-up (cores) |', '|---|---|---|---|');
   for (const p of procs) {
     const max = Math.max(...r.samples.map((s) => s.procs[p]?.rssBytes ?? 0)) / MiB;

@@ -48,5 +48,7 @@ export interface SoakResult {
   minutes: MinuteStats[];
   trends: Record<string, { rss: Trend; heap?: Trend }>;
   repeats: SinkTick['repeats'];
+  /** This run's Redis keys by kind (`geo`, `pushed`, …) when the load stopped. */
+  redisKeys?: Record<string, number>;
   samples: Sample[];
 }

@@ -1,13 +1,16 @@
 // Does a process's memory grow during a soak? A least-squares line through
 // the samples of the steady part (after the warm-up), judged against the
 // level itself: "growing" only when the fitted growth is a meaningful share
-// of the mean (GC sawtooth and allocator noise are not) and the last third
-// of the window really sits above the first third. Pure.
+// of the mean, stands out of the scatter around the line (a GC sawtooth
+// sampled every few seconds tilts a fit either way), and the last third of
+// the window really sits above the first third. Pure.
 
 export interface LineFit {
   /** Units of y per unit of x. */
   slope: number;
   intercept: number;
+  /** Standard error of the slope, from the residuals (NaN under three points). */
+  slopeStdErr: number;
 }
 
 export type Verdict = 'growing' | 'steady' | 'too few samples';
@@ -23,6 +26,8 @@ export interface Trend {
   slopeMiBPer10Min: number;
   /** The slope as a share of the mean level, % per 10 minutes. */
   slopePctPer10Min: number;
+  /** Slope ÷ its standard error: how far the trend stands out of the noise. */
+  slopeT: number;
   firstThirdMiB: number;
   lastThirdMiB: number;
   /** The fitted line, for drawing: MiB at x seconds = intercept + slope · x. */
@@ -31,17 +36,19 @@ export interface Trend {
 }
 
 export interface TrendRule {
-  /** Growth below this share of the mean per 10 minutes is noise. */
+  /** Growth below this share of the mean per 10 minutes is too small to matter. */
   minPctPer10Min: number;
+  /** A slope within this many standard errors of zero is noise. */
+  minSlopeT: number;
   /** Fewer steady samples than this give no verdict. */
   minSamples: number;
 }
 
-export const DEFAULT_RULE: TrendRule = { minPctPer10Min: 5, minSamples: 6 };
+export const DEFAULT_RULE: TrendRule = { minPctPer10Min: 5, minSlopeT: 2, minSamples: 6 };
 
 export function leastSquares(points: ReadonlyArray<readonly [number, number]>): LineFit {
   const n = points.length;
-  if (n === 0) return { slope: NaN, intercept: NaN };
+  if (n === 0) return { slope: NaN, intercept: NaN, slopeStdErr: NaN };
   const mx = points.reduce((a, [x]) => a + x, 0) / n;
   const my = points.reduce((a, [, y]) => a + y, 0) / n;
   let sxy = 0;
@@ -51,14 +58,19 @@ export function leastSquares(points: ReadonlyArray<readonly [number, number]>): 
     sxx += (x - mx) ** 2;
   }
   const slope = sxx > 0 ? sxy / sxx : 0;
-  return { slope, intercept: my - slope * mx };
+  const intercept = my - slope * mx;
+  const residuals = points.reduce((a, [x, y]) => a + (y - intercept - slope * x) ** 2, 0);
+  const slopeStdErr = n > 2 && sxx > 0 ? Math.sqrt(residuals / (n - 2) / sxx) : NaN;
+  return { slope, intercept, slopeStdErr };
 }
 
 const mean = (ys: number[]) => (ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : NaN);
 
-/** The verdict on its own: both conditions, so a single late spike or a slow sawtooth is not a leak. */
-export function isGrowing(slopePctPer10Min: number, firstThirdMiB: number, lastThirdMiB: number, rule: TrendRule = DEFAULT_RULE): boolean {
-  return slopePctPer10Min > rule.minPctPer10Min && lastThirdMiB > firstThirdMiB;
+export type GrowthEvidence = Pick<Trend, 'slopePctPer10Min' | 'slopeT' | 'firstThirdMiB' | 'lastThirdMiB'>;
+
+/** The verdict on its own: every condition, so a single late spike or a noisy sawtooth is not a leak. */
+export function isGrowing(e: GrowthEvidence, rule: TrendRule = DEFAULT_RULE): boolean {
+  return e.slopePctPer10Min > rule.minPctPer10Min && e.slopeT > rule.minSlopeT && e.lastThirdMiB > e.firstThirdMiB;
 }
 
 /**
@@ -75,6 +87,8 @@ export function memoryTrend(points: ReadonlyArray<readonly [number, number]>, fr
   const lastThirdMiB = mean(ys.slice(ys.length - third));
   const slopeMiBPer10Min = fit.slope * 600;
   const slopePctPer10Min = m > 0 ? (slopeMiBPer10Min / m) * 100 : NaN;
+  // A perfectly straight line has no scatter: its slope stands out infinitely.
+  const slopeT = fit.slopeStdErr > 0 ? fit.slope / fit.slopeStdErr : fit.slope > 0 ? Infinity : 0;
   const enough = steady.length >= Math.max(3, rule.minSamples);
   return {
     samples: steady.length,
@@ -85,9 +99,10 @@ export function memoryTrend(points: ReadonlyArray<readonly [number, number]>, fr
     meanMiB: m,
     slopeMiBPer10Min,
     slopePctPer10Min,
+    slopeT,
     firstThirdMiB,
     lastThirdMiB,
     fit,
-    verdict: !enough ? 'too few samples' : isGrowing(slopePctPer10Min, firstThirdMiB, lastThirdMiB, rule) ? 'growing' : 'steady',
+    verdict: !enough ? 'too few samples' : isGrowing({ slopePctPer10Min, slopeT, firstThirdMiB, lastThirdMiB }, rule) ? 'growing' : 'steady',
   };
 }

@@ -19,7 +19,7 @@ describe('leastSquares', () => {
   });
 
   it('gives a flat line for one point and NaN for none', () => {
-    expect(leastSquares([[5, 7]])).toEqual({ slope: 0, intercept: 7 });
+    expect(leastSquares([[5, 7]])).toMatchObject({ slope: 0, intercept: 7 });
     expect(leastSquares([]).slope).toBeNaN();
   });
 });
@@ -59,10 +59,20 @@ describe('memoryTrend', () => {
     expect(memoryTrend(series(1, (s) => 100 + s), 120).verdict).toBe('too few samples');
   });
 
-  it('needs both a meaningful slope and a higher last third', () => {
-    expect(isGrowing(6, 100, 110)).toBe(true);
-    expect(isGrowing(4, 100, 110)).toBe(false); // slope within noise
-    expect(isGrowing(6, 110, 100)).toBe(false); // a late spike tilts the fit but the level came back down
+  it('calls a wide heap sawtooth with a small upward tilt steady: the slope is within its noise', () => {
+    // V8 heap used sampled every 10 s: ±30 MiB around 65 MiB, drifting 8 MiB per 10 minutes.
+    const t = memoryTrend(series(10, (s) => 65 + (8 * s) / 600 + 30 * noise(s)), 120);
+    expect(t.slopePctPer10Min).toBeGreaterThan(5);
+    expect(t.slopeT).toBeLessThan(2);
+    expect(t.verdict).toBe('steady');
+  });
+
+  it('needs a meaningful slope that stands out of the noise and a higher last third', () => {
+    const e = { slopePctPer10Min: 6, slopeT: 5, firstThirdMiB: 100, lastThirdMiB: 110 };
+    expect(isGrowing(e)).toBe(true);
+    expect(isGrowing({ ...e, slopePctPer10Min: 4 })).toBe(false); // too small to matter
+    expect(isGrowing({ ...e, slopeT: 1.5 })).toBe(false); // within the scatter
+    expect(isGrowing({ ...e, firstThirdMiB: 110, lastThirdMiB: 100 })).toBe(false); // a late spike tilts the fit but the level came back down
   });
 });
 

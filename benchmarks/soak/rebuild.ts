@@ -1,0 +1,13 @@
+// Rewrites SOAK.md and its plots from a soak's soak.json, e.g. after a change
+// to the report code, without soaking again.
+// Usage: tsx benchmarks/soak/rebuild.ts [dir] (default benchmarks/results/soak/)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { buildSoakReport } from './report.ts';
+import type { SoakResult } from './result.ts';
+
+const dir = `${(process.argv[2] ?? new URL('../results/soak/', import.meta.url).pathname).replace(/\/$/, '')}/`;
+const result = JSON.parse(readFileSync(`${dir}soak.json`, 'utf8')) as SoakResult;
+const report = buildSoakReport(result);
+writeFileSync(`${dir}SOAK.md`, `${report.markdown}\n`);
+for (const [name, svg] of Object.entries(report.svgs)) writeFileSync(`${dir}${name}`, svg);
+console.log(`rewrote ${dir}SOAK.md and ${Object.keys(report.svgs).length} plots`);
