@@ -19,7 +19,7 @@ import { topicNames } from '../pipeline/kafka.ts';
 import type { LoadgenSetup, LoadgenTick, SinkTick } from './procs/ipc.ts';
 import { SoakSampler, type Sample } from './soak/sampler.ts';
 import { perMinute, windowOf } from './soak/minutes.ts';
-import { memoryTrend } from './soak/trend.ts';
+import { processTrends } from './soak/process-trends.ts';
 import { buildSoakReport } from './soak/report.ts';
 import type { SoakOptions, SoakResult } from './soak/result.ts';
 
@@ -111,13 +111,6 @@ async function soak(sys: System): Promise<SoakResult> {
 
     const all = windowOf(loadTicks, sinkTicks, start, 0, Math.ceil((Date.now() - start) / 1000));
     const acked = all.acked;
-    const trends: SoakResult['trends'] = {};
-    const underLoad = sampler.samples.filter((s) => s.s <= loadS + 1); // not the sample taken after the drain
-    for (const p of names) {
-      const rss = underLoad.flatMap((s) => (s.procs[p] ? [[s.s, s.procs[p].rssBytes / 1048576] as [number, number]] : []));
-      const heap = underLoad.flatMap((s) => (s.procs[p]?.heapUsedBytes !== undefined ? [[s.s, s.procs[p].heapUsedBytes / 1048576] as [number, number]] : []));
-      trends[p] = { rss: memoryTrend(rss, opts.steadyFromS), ...(heap.length ? { heap: memoryTrend(heap, opts.steadyFromS) } : {}) };
-    }
     return {
       commit, command, startedAt: new Date(start).toISOString(), options: opts, nominalPerSec,
       totals: {
@@ -132,7 +125,7 @@ async function soak(sys: System): Promise<SoakResult> {
       whole: all,
       steady: windowOf(loadTicks, sinkTicks, start, opts.steadyFromS, loadS),
       minutes: perMinute(loadTicks, sinkTicks, start, loadS),
-      trends,
+      trends: processTrends(sampler.samples, loadS, opts.steadyFromS),
       repeats: sinkTicks.flatMap((t) => t.repeats ?? []).slice(0, 50),
       redisKeys,
       samples: sampler.samples,
