@@ -2,49 +2,138 @@
 // competing for the cores), offered far more pings than it can take, with
 // the generator shedding what it cannot send. Acknowledged pings per second
 // after a short warm-up is what one gateway process ingests on this machine.
+// One ping per request and batched requests are measured against the same
+// gateway process in interleaved rounds (median reported), so the two figures
+// are side by side under the same machine noise. Every ping is the same
+// LocationPing record whatever the batch size, so the comparison with the
+// producer tool (82-byte records) stays record for record.
 import { DEFAULT_CITY } from '../sim/city.ts';
 import { nextMessage, startChild, stopChild } from '../lib/children.ts';
 import type { LoadgenSetup, LoadgenTick } from '../procs/ipc.ts';
 import { sampleProc } from '../lib/procstat.ts';
-import { startSystem } from './system.ts';
+import { parsePromText, sumOf } from '../lib/prom-text.ts';
+import { startSystem, type System } from './system.ts';
+
+export interface IngestRun {
+  pingsPerRequest: number;
+  /** Pings acknowledged (202) per second. */
+  perSec: number;
+  offeredPerSec: number;
+  cpuCores: number;
+  ackMaxMs: number;
+  /** The generator's own CPU: when it nears a core, it is the limit, not the gateway. */
+  loadgenCpuCores: number;
+  /** Messages per Kafka produce call at the gateway in the window. */
+  avgPublishBatch: number;
+  /** Requests by HTTP status (or client error code) in the measured window. */
+  byStatus: Record<string, number>;
+}
 
 export interface IngestResult {
+  /** One ping per request (median of rounds). */
   gatewayPerSec: number;
   ackMaxMs: number;
   gatewayCpuCores: number;
   offeredPerSec: number;
+  /** Ten pings per request (median of rounds), when measured. */
+  gatewayBatched10PerSec?: number;
+  gatewayBatched10CpuCores?: number;
+  /** Every round (absent in results written before batched ingest was measured). */
+  runs?: IngestRun[];
 }
 
-export async function measureIngest(seconds: number, log: (l: string) => void): Promise<IngestResult> {
-  const sys = await startSystem({ offers: [], partitions: 6, gatewayOnly: true, log });
+export interface IngestOptions {
+  /** Batch sizes to compare (default 1 and 10). */
+  pingsPerRequest?: number[];
+  /** Interleaved rounds per batch size (default 3). */
+  rounds?: number;
+  /** Run the gateway under --cpu-prof (profiles in benchmarks/results/profiles/gateway). */
+  profile?: boolean;
+  /** Extra gateway settings (NEARCAST_*). */
+  productEnv?: Record<string, string>;
+}
+
+const PHONES = 40_000;
+const INTERVAL_MS = 2000;
+/** Offered load: one ping per request is offered 20,000/s; batches more, since they go further per request. */
+const rateFor = (pingsPerRequest: number) => (pingsPerRequest > 1 ? 3 : 1);
+
+export async function measureIngest(seconds: number, log: (l: string) => void, opts: IngestOptions = {}): Promise<IngestResult> {
+  const sizes = opts.pingsPerRequest ?? [1, 10];
+  const rounds = opts.rounds ?? 3;
+  const sys = await startSystem({ offers: [], partitions: 6, gatewayOnly: true, log, profile: opts.profile ? ['gateway'] : [], productEnv: opts.productEnv });
+  const runs: IngestRun[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const size of sizes) {
+        const run = await measureOnce(sys, seconds, size);
+        runs.push(run);
+        log(`ingest round ${round + 1}/${rounds}, ${size} per request: ${run.perSec} pings/s acknowledged (offered ${run.offeredPerSec}/s), gateway at ${run.cpuCores} cores, loadgen at ${run.loadgenCpuCores}, ${run.avgPublishBatch} per produce call, requests ${JSON.stringify(run.byStatus)}`);
+      }
+    }
+  } finally {
+    await sys.teardown();
+  }
+  const of = (size: number) => runs.filter((r) => r.pingsPerRequest === size);
+  const one = of(1);
+  const ten = of(10);
+  const result: IngestResult = {
+    gatewayPerSec: median(one.map((r) => r.perSec)),
+    ackMaxMs: Math.max(0, ...one.map((r) => r.ackMaxMs)),
+    gatewayCpuCores: median(one.map((r) => r.cpuCores)),
+    offeredPerSec: median(one.map((r) => r.offeredPerSec)),
+    ...(ten.length ? { gatewayBatched10PerSec: median(ten.map((r) => r.perSec)), gatewayBatched10CpuCores: median(ten.map((r) => r.cpuCores)) } : {}),
+    runs,
+  };
+  log(`ingest: gateway alone acknowledged ${result.gatewayPerSec} pings/s one per request${ten.length ? `, ${result.gatewayBatched10PerSec} pings/s ten per request` : ''} (medians of ${rounds})`);
+  return result;
+}
+
+async function measureOnce(sys: System, seconds: number, pingsPerRequest: number): Promise<IngestRun> {
   const loadgen = startChild('loadgen', 'benchmarks/procs/loadgen.ts', [], {});
   try {
     const warmS = 4;
     const setup: LoadgenSetup = {
-      type: 'setup', baseUrl: sys.baseUrl, tokenSecret: sys.config.auth.tokenSecret, phones: 40_000, intervalMs: 2000,
-      phases: [{ untilS: warmS + seconds, rate: 1 }], city: DEFAULT_CITY, seed: 9, connections: 1024, maxInFlight: 4096, subscriptions: [], register: false,
+      type: 'setup', baseUrl: sys.baseUrl, tokenSecret: sys.config.auth.tokenSecret, phones: PHONES, intervalMs: INTERVAL_MS,
+      phases: [{ untilS: warmS + seconds, rate: rateFor(pingsPerRequest) }], city: DEFAULT_CITY, seed: 9, connections: 1024, maxInFlight: 4096, subscriptions: [], register: false,
+      pingsPerRequest,
     };
     loadgen.proc.send(setup);
     await nextMessage(loadgen, 'ready', 120_000);
     const ticks: LoadgenTick[] = [];
     loadgen.proc.on('message', (m: LoadgenTick) => m.type === 'tick' && ticks.push(m));
     const pid = sys.children.gateway.proc.pid!;
+    const genPid = loadgen.proc.pid!;
     loadgen.proc.send({ type: 'start' });
     const start = Date.now();
     await new Promise((r) => setTimeout(r, warmS * 1000));
-    const cpu0 = sampleProc(pid)?.cpuSeconds ?? NaN;
+    const [cpu0, gen0, batch0] = [sampleProc(pid)?.cpuSeconds ?? NaN, sampleProc(genPid)?.cpuSeconds ?? NaN, await publishBatches(sys)];
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const cpu1 = sampleProc(pid)?.cpuSeconds ?? NaN;
+    const [cpu1, gen1, batch1] = [sampleProc(pid)?.cpuSeconds ?? NaN, sampleProc(genPid)?.cpuSeconds ?? NaN, await publishBatches(sys)];
     loadgen.proc.send({ type: 'stop' });
     await nextMessage(loadgen, 'stopped', 60_000).catch(() => undefined);
     const win = ticks.filter((t) => t.t > start + warmS * 1000 && t.t <= start + (warmS + seconds) * 1000);
-    const acked = win.reduce((a, t) => a + t.acked, 0);
-    const maxes = win.map((t) => t.ackMax);
-    const result = { gatewayPerSec: Math.round(acked / seconds), ackMaxMs: Math.max(0, ...maxes), gatewayCpuCores: Math.round(((cpu1 - cpu0) / seconds) * 100) / 100, offeredPerSec: Math.round(win.reduce((a, t) => a + t.due, 0) / seconds) };
-    log(`ingest: gateway alone acknowledged ${result.gatewayPerSec} pings/s (offered ${result.offeredPerSec}/s), gateway at ${result.gatewayCpuCores} cores`);
-    return result;
+    const byStatus: Record<string, number> = {};
+    for (const t of win) for (const [k, v] of Object.entries(t.byStatus)) byStatus[k] = (byStatus[k] ?? 0) + v;
+    return {
+      pingsPerRequest,
+      perSec: Math.round(win.reduce((a, t) => a + t.acked, 0) / seconds),
+      offeredPerSec: Math.round(win.reduce((a, t) => a + t.due, 0) / seconds),
+      cpuCores: Math.round(((cpu1 - cpu0) / seconds) * 100) / 100,
+      ackMaxMs: Math.max(0, ...win.map((t) => t.ackMax)),
+      loadgenCpuCores: Math.round(((gen1 - gen0) / seconds) * 100) / 100,
+      avgPublishBatch: Math.round(((batch1.sum - batch0.sum) / Math.max(1, batch1.count - batch0.count)) * 10) / 10,
+      byStatus,
+    };
   } finally {
     await stopChild(loadgen, 3000);
-    await sys.teardown();
   }
 }
+
+/** Messages and produce calls so far, from the gateway's publish-batch histogram. */
+async function publishBatches(sys: System): Promise<{ sum: number; count: number }> {
+  const samples = parsePromText(await (await fetch(`${sys.baseUrl}/metrics`)).text());
+  return { sum: sumOf(samples, 'nearcast_publish_batch_messages_sum'), count: sumOf(samples, 'nearcast_publish_batch_messages_count') };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;

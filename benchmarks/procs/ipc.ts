@@ -24,6 +24,12 @@ export interface LoadgenSetup {
   subscriptions: Array<{ endpoint: string; keys: { p256dh: string; auth: string } }>;
   /** False to skip push registration (ingest-only runs). */
   register: boolean;
+  /**
+   * Fixes per request (default 1). Above 1 a phone holds its fixes and sends
+   * them as one `{ pings: [...] }` batch, as a phone in the background does;
+   * ticks still count pings, the ack latency is measured from the newest fix.
+   */
+  pingsPerRequest?: number;
 }
 
 export interface LoadgenTick {
@@ -35,6 +41,7 @@ export interface LoadgenTick {
   acked: number;
   notSent: number;
   inFlight: number;
+  /** Requests (not pings) by HTTP status or client error code. */
   byStatus: Record<string, number>;
   ackHist: Array<[number, number]>;
   ackMax: number;

@@ -12,6 +12,13 @@ import { send, type LoadgenSetup, type LoadgenTick } from './ipc.ts';
 
 const TICK_MS = 5;
 
+interface Ping {
+  lat: number;
+  lng: number;
+  accuracy: number;
+  recordedAt: string;
+}
+
 async function setup(s: LoadgenSetup) {
   const rng = seededRng(s.seed);
   const walkers: Walker[] = [];
@@ -61,19 +68,44 @@ function run(s: LoadgenSetup, st: Awaited<ReturnType<typeof setup>>) {
   let prev = start;
   let stopping = false;
 
-  const fire = (phone: number, deviceTs: number) => {
-    tick.due++;
-    if (inFlight >= s.maxInFlight) {
-      tick.notSent++;
-      return;
-    }
+  /** The phone walks on to `deviceTs` and takes a fix there. */
+  const heldFix = (phone: number, deviceTs: number): Ping => {
     const w = st.walkers[phone]!;
     if (lastPingTs[phone]) walk(w, (deviceTs - lastPingTs[phone]!) / 1000, s.city, st.rng);
     lastPingTs[phone] = deviceTs;
     const { lat, lng } = fix(w, s.city, st.rng);
-    const body = JSON.stringify({ lat, lng, accuracy: 8, recordedAt: new Date(deviceTs).toISOString() });
+    return { lat, lng, accuracy: 8, recordedAt: new Date(deviceTs).toISOString() };
+  };
+  const perRequest = Math.max(1, s.pingsPerRequest ?? 1);
+  /** Fixes a phone holds until its batch is full (only when perRequest > 1). */
+  const held: Array<Ping[] | undefined> = new Array(perRequest > 1 ? s.phones : 0);
+  // Steady state from the first second: phone i already holds (i mod perRequest) fixes from
+  // the last intervals, so fill levels are spread and every request carries perRequest fixes.
+  for (let phone = 0; perRequest > 1 && phone < s.phones; phone++) {
+    const n = phone % perRequest;
+    const stepMs = s.intervalMs / Math.max(1e-9, s.phases[0]?.rate ?? 1);
+    if (n) held[phone] = Array.from({ length: n }, (_, j) => heldFix(phone, start - (n - j) * stepMs));
+  }
+
+  const fire = (phone: number, deviceTs: number) => {
+    tick.due++;
+    const heldBefore = held[phone]?.length ?? 0;
+    const completes = heldBefore + 1 >= perRequest;
+    if (completes && inFlight >= s.maxInFlight) {
+      tick.notSent += heldBefore + 1;
+      held[phone] = undefined;
+      return;
+    }
+    const ping = heldFix(phone, deviceTs);
+    if (!completes) {
+      (held[phone] ??= []).push(ping);
+      return;
+    }
+    const pings = heldBefore ? [...held[phone]!, ping] : [ping];
+    held[phone] = undefined;
+    const body = JSON.stringify(perRequest === 1 ? ping : { pings });
     inFlight++;
-    tick.sent++;
+    tick.sent += pings.length;
     pool
       .request({ method: 'POST', path: '/v1/locations', headers: { authorization: st.tokens[phone]!, 'content-type': 'application/json' }, body })
       .then(async (res) => {
@@ -81,7 +113,7 @@ function run(s: LoadgenSetup, st: Awaited<ReturnType<typeof setup>>) {
         const k = String(res.statusCode);
         tick.byStatus[k] = (tick.byStatus[k] ?? 0) + 1;
         if (res.statusCode === 202) {
-          tick.acked++;
+          tick.acked += pings.length;
           tick.hist.record(Date.now() - deviceTs);
         }
       })

@@ -1,6 +1,7 @@
 // REPORT.md and its plots from one run's results: every figure with its
 // target, met or missed, and the exact command that produced it. Pure.
 import type { ScenarioResult } from '../e2e/summary.ts';
+import type { IngestResult } from '../e2e/ingest.ts';
 import { byName, headline, type RunResults } from './results.ts';
 import { cdfChart, lineChart } from './svg.ts';
 
@@ -70,7 +71,15 @@ export function buildReport(r: RunResults, command: string, when: string): Repor
     targets.push(`| lookup ≥ 20× PostGIS | ${ratio(near, pgis)} | ${verdict(near / pgis >= 20)} |`, `| lookup ≥ 5× Redis GEOSEARCH | ${ratio(near, red)} | ${verdict(near / red >= 5)} |`);
   }
   const tool = r.broker?.length ? [...r.broker.map((b) => b.recordsPerSec)].sort((a, b) => a - b)[Math.floor((r.broker.length - 1) / 2)]! : NaN;
-  if (r.ingest) targets.push(`| gateway ingest ≥ 50% of the producer tool | ${n(r.ingest.gatewayPerSec)} vs ${n(tool)} records/s = ${((r.ingest.gatewayPerSec / tool) * 100).toFixed(1)}% | ${verdict(r.ingest.gatewayPerSec >= tool / 2)} |`);
+  if (r.ingest) {
+    const pct = (x: number) => `${((x / tool) * 100).toFixed(1)}%`;
+    const ten = r.ingest.gatewayBatched10PerSec;
+    const best = Math.max(r.ingest.gatewayPerSec, ten ?? 0);
+    const measured = ten === undefined
+      ? `${n(r.ingest.gatewayPerSec)} vs ${n(tool)} records/s = ${pct(r.ingest.gatewayPerSec)}`
+      : `1 ping per request ${n(r.ingest.gatewayPerSec)}, 10 per request ${n(ten)} vs ${n(tool)} records/s = ${pct(r.ingest.gatewayPerSec)}, ${pct(ten)}`;
+    targets.push(`| gateway ingest ≥ 50% of the producer tool | ${measured} | ${verdict(best >= tool / 2)} |`);
+  }
   if (r.offerMemory) targets.push(`| ≤ 2 KiB per indexed 500 m offer | ${n(r.offerMemory.bytesPerOffer)} B with the offer record (${n(r.offerMemory.indexBytesPerOffer)} B the index alone, ${r.offerMemory.cellsPerOffer} cells) | ${verdict(r.offerMemory.bytesPerOffer <= 2048)} |`);
   const phone = r.scenarios.map((s) => s.bytesPerPhone).filter(Number.isFinite);
   if (phone.length) targets.push(`| ≤ 256 B state per active phone | ${n(Math.max(...phone))} B matcher state in Redis (MEMORY USAGE); push registration another ${n(r.scenarios[0]?.pushRegBytes)} B | ${verdict(Math.max(...phone) <= 256)} |`);
@@ -97,9 +106,25 @@ export function buildReport(r: RunResults, command: string, when: string): Repor
   }
   if (r.ingest || r.broker) {
     md.push('## Broker limit vs gateway ingest', '', `Kafka's ProducerPerformance (same jars as the broker) writing ${r.broker?.[0]?.recordBytes ?? '–'}-byte records (a LocationPing's Avro size) with acks=all and idempotence to a topic configured like \`locations\`: ${r.broker?.map((b) => n(b.recordsPerSec)).join(', ')} records/s (median ${n(tool)}). The gateway alone (no matcher or dispatcher running), one ping per HTTP request, saturated: ${n(r.ingest?.gatewayPerSec)} pings/s at ${r.ingest?.gatewayCpuCores} cores.`, '');
+    if (r.ingest?.runs?.length) md.push(...ingestTable(r.ingest), '');
   }
   if (r.claims) {
     md.push('## Claims', '', `Row-lock baseline (seed 001: one counter row per coupon, SELECT … FOR UPDATE, decrement, insert the claim, commit): ${n(r.claims.rowLock.claimsPerSec)} claims/s over ${r.claims.rowLock.attempts} attempts, ${r.claims.rowLock.overAllocated} over-allocated.${r.claims.nearcast ? ` nearcast (pre-generated units, SKIP LOCKED, group commit): ${n(r.claims.nearcast.claimsPerSec)} claims/s over ${r.claims.nearcast.attempts} attempts, ${r.claims.nearcast.overAllocated} over-allocated.` : ''} Cap check (nearcast): cap ${r.claims.capCheck.cap}, ${r.claims.capCheck.attempts} attempts, ${r.claims.capCheck.granted} granted, ${r.claims.capCheck.overAllocated} over-allocated.`, r.claims.nearcast ? '' : 'nearcast\'s claim path (processors/coupons/) had not landed in a commit when this harness was written: its side is absent, and so is the `claims` section of latest.json.', '');
   }
   return { markdown: md.join('\n'), svgs };
+}
+
+/** Ingest rounds, one ping per request beside batched requests (same gateway process, interleaved). */
+function ingestTable(i: IngestResult): string[] {
+  const out = [
+    'Same gateway process, rounds interleaved; a batch carries the same 82-byte records, so each ping is one record on either side of the comparison. "Requests" counts HTTP answers by status (503 = shed by admission control).',
+    '',
+    '| pings per request | pings/s acknowledged | offered/s | gateway cores | gateway CPU µs per ping | generator cores | pings per produce call | requests by status |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const run of i.runs ?? []) {
+    const statuses = Object.entries(run.byStatus).map(([k, v]) => `${k}: ${n(v)}`).join(', ');
+    out.push(`| ${run.pingsPerRequest} | ${n(run.perSec)} | ${n(run.offeredPerSec)} | ${run.cpuCores} | ${n((run.cpuCores * 1e6) / run.perSec)} | ${run.loadgenCpuCores} | ${run.avgPublishBatch} | ${statuses} |`);
+  }
+  return out;
 }
