@@ -27,10 +27,10 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((raw, req, reply) => {
     const err = isNearcastError(raw) ? raw : fromFastify(raw as FastifyError);
     if (!err) {
-      req.log.error({ err: raw }, 'unhandled error');
+      req.log.error({ reqId: req.id, err: raw }, 'unhandled error');
       return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
     }
-    if (err.status >= 500) req.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
+    if (err.status >= 500) req.log.warn({ reqId: req.id, code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
     if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
     return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
   });

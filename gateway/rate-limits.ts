@@ -14,12 +14,17 @@ export function installRateLimits(app: FastifyInstance, ctx: Pick<GatewayContext
   const { device, address }: { device: Limit; address: Limit } = ctx.config.gateway.rateLimits;
   const exempt = (req: FastifyRequest) => EXEMPT.has(req.url.split('?')[0] ?? '');
 
-  app.addHook('onRequest', async (req) => {
-    if (exempt(req)) return;
-    throwIfLimited(await limiter.hit('addr', req.ip, address), 'requests from this address');
-  });
+  // A disabled limit installs no hook at all: every hook costs something on every request.
+  if (address.max > 0) {
+    app.addHook('onRequest', async (req) => {
+      if (exempt(req)) return;
+      throwIfLimited(await limiter.hit('addr', req.ip, address), 'requests from this address');
+    });
+  }
   // preParsing runs after the routes' own onRequest hooks, so the principal is known.
-  app.addHook('preParsing', async (req) => {
-    if (req.principal) throwIfLimited(await limiter.hit('dev', req.principal.userId, device), 'requests from this device');
-  });
+  if (device.max > 0) {
+    app.addHook('preParsing', async (req) => {
+      if (req.principal) throwIfLimited(await limiter.hit('dev', req.principal.userId, device), 'requests from this device');
+    });
+  }
 }
