@@ -1,14 +1,15 @@
-// The in-memory coupon directory: offers indexed by the H3 cells that cover
-// their geofences. A lookup hashes the ping into one cell per resolution in
-// use, then confirms each candidate with an exact shape test, so the cover may
-// be generous but results are exact.
-import { getResolution, latLngToCell, gridDisk, cellToLatLng, cellToBoundary, getHexagonAreaAvg, getHexagonEdgeLengthAvg, polygonToCellsExperimental, POLYGON_TO_CELLS_FLAGS, UNITS } from 'h3-js';
-import { boundingBox, distanceM, inBox, inPolygon, ringCentre, type Box } from './shapes.ts';
+// The in-memory coupon directory. H3 is the index of record: every geofence is
+// covered completely by H3 cells (cover.ts). The lookup does not hash pings
+// with H3, though: each covering cell is registered, as a padded lat/lng box,
+// in a bucket grid per H3 resolution (grid.ts), so a ping's bucket lists a
+// superset of the offers whose cover contains it, for a floor and a Map probe
+// per resolution. An exact shape test then decides, as before.
+import { GridLevel, type LatLngBox } from './grid.ts';
+import { coverBoxes, bucketDegFor, coverCircle, coverPolygon, resolutionFor } from './cover.ts';
+import { EARTH_RADIUS_M, boundingBox, distanceM, inBox, inPolygon, ringCentre, type Box } from './shapes.ts';
 import type { Circle, Offer, Point, Polygon } from '../../schemas/types.ts';
 
-/** Coarsest to finest resolutions we index at; a shape takes the finest one whose cover stays small. */
-const RESOLUTIONS = [4, 5, 6, 7, 8, 9, 10, 11] as const;
-const MAX_CELLS_PER_SHAPE = 24;
+export { coverCircle, coverPolygon, resolutionFor };
 
 export interface Candidate {
   offer: Offer;
@@ -18,14 +19,22 @@ export interface Candidate {
   radiusM: number | undefined;
 }
 
-type Shape = { offer: Offer; circle: Circle } | { offer: Offer; polygon: Polygon; box: Box; centre: Point };
+/** A polygon with what its exact test needs precomputed; still a Polygon to anyone reading the offer. */
+interface IndexedPolygon extends Polygon {
+  box: Box;
+  centre: Point;
+}
+
+/** One shape's H3 cover: its resolution and cells. */
+interface Cover {
+  res: number;
+  cells: string[];
+}
 
 export class OfferDirectory {
-  private readonly cells = new Map<string, Shape[]>();
-  private readonly cellsByOffer = new Map<string, string[]>();
   private readonly offers = new Map<string, Offer>();
-  /** How many indexed cells each resolution holds; lookups only probe resolutions in use. */
-  private readonly resolutionUse = new Map<number, number>();
+  /** One grid per bucket size in use (resolutions may share one), coarsest first; a lookup probes each. */
+  private levels: Array<{ bucketDeg: number; grid: GridLevel<Offer> }> = [];
 
   get size(): number {
     return this.offers.size;
@@ -37,128 +46,109 @@ export class OfferDirectory {
 
   upsert(offer: Offer): void {
     this.remove(offer.offerId);
-    const keys: string[] = [];
-    const add = (shape: Shape, cells: string[]) => {
-      for (const cell of cells) {
-        const list = this.cells.get(cell);
-        if (list) list.push(shape);
-        else this.cells.set(cell, [shape]);
-        keys.push(cell);
-        const res = getResolution(cell);
-        this.resolutionUse.set(res, (this.resolutionUse.get(res) ?? 0) + 1);
-      }
-    };
-    for (const circle of offer.circles) add({ offer, circle }, coverCircle(circle, resolutionFor(circle.radiusM)));
-    for (const polygon of offer.polygons) {
-      const box = boundingBox(polygon.outer);
-      add({ offer, polygon, box, centre: ringCentre(polygon.outer) }, coverPolygon(polygon, box));
+    const record = toRecord(offer);
+    for (const [bucketDeg, boxes] of boxesByBucketSize(record)) {
+      const grid = this.level(bucketDeg) ?? this.addLevel(bucketDeg);
+      grid.add(grid.keysFor(boxes), record);
     }
-    this.offers.set(offer.offerId, offer);
-    this.cellsByOffer.set(offer.offerId, keys);
+    this.offers.set(record.offerId, record);
   }
 
   remove(offerId: string): void {
-    const keys = this.cellsByOffer.get(offerId);
-    if (!keys) return;
-    for (const cell of keys) {
-      const kept = (this.cells.get(cell) ?? []).filter((e) => e.offer.offerId !== offerId);
-      if (kept.length) this.cells.set(cell, kept);
-      else this.cells.delete(cell);
-      const res = getResolution(cell);
-      const n = (this.resolutionUse.get(res) ?? 0) - 1;
-      if (n > 0) this.resolutionUse.set(res, n);
-      else this.resolutionUse.delete(res);
+    const record = this.offers.get(offerId);
+    if (!record) return;
+    // Covers are deterministic: recomputing them finds every bucket the offer was put in.
+    for (const [bucketDeg, boxes] of boxesByBucketSize(record)) {
+      const grid = this.level(bucketDeg);
+      if (!grid) continue;
+      grid.remove(grid.keysFor(boxes), record);
+      if (grid.isEmpty) this.levels = this.levels.filter((l) => l.grid !== grid);
     }
-    this.cellsByOffer.delete(offerId);
     this.offers.delete(offerId);
   }
 
   /** Offers with a geofence containing the point, nearest first, each offer once. */
   candidates(lat: number, lng: number): Candidate[] {
-    let best: Map<string, Candidate> | undefined; // most pings are near nothing: allocate only on a hit
-    for (const res of this.resolutionUse.keys()) {
-      const shapes = this.cells.get(latLngToCell(lat, lng, res));
-      if (!shapes) continue;
-      for (const shape of shapes) {
-        const hit = test(shape, lat, lng);
-        if (!hit) continue;
-        best ??= new Map();
-        const prev = best.get(shape.offer.offerId);
-        if (!prev || hit.distanceM < prev.distanceM) best.set(shape.offer.offerId, hit);
+    if (!(lng >= -180 && lng <= 180)) lng = ((((lng + 180) % 360) + 360) % 360) - 180;
+    let found: Candidate[] | undefined; // most pings are near nothing: allocate only on a hit
+    for (const { grid } of this.levels) {
+      const offers = grid.at(lat, lng);
+      if (!offers) continue;
+      for (const offer of offers) {
+        // An offer with shapes at several resolutions sits in several grids; its hit is the same in each.
+        if (found?.some((c) => c.offer === offer)) continue;
+        const hit = test(offer, lat, lng);
+        if (hit) (found ??= []).push(hit);
       }
     }
-    if (!best) return NONE;
-    const found = [...best.values()];
+    if (!found) return NONE;
     return found.length > 1 ? found.sort((a, b) => a.distanceM - b.distanceM) : found;
   }
+
+  /** Index size, for the memory benchmark and tests: cover cells and grid entries per offer. */
+  stats(): { cellsPerOffer: number; bucketEntriesPerOffer: number; levelsM: number[] } {
+    let cells = 0;
+    for (const record of this.offers.values()) for (const cover of coversOf(record)) cells += cover.cells.length;
+    const entries = this.levels.reduce((n, l) => n + l.grid.entries(), 0);
+    const per = (x: number) => (this.offers.size ? Math.round((x / this.offers.size) * 10) / 10 : 0);
+    return { cellsPerOffer: per(cells), bucketEntriesPerOffer: per(entries), levelsM: this.levels.map((l) => Math.round(l.bucketDeg * M_PER_DEG)) };
+  }
+
+  private level(bucketDeg: number): GridLevel<Offer> | undefined {
+    return this.levels.find((l) => l.bucketDeg === bucketDeg)?.grid;
+  }
+
+  private addLevel(bucketDeg: number): GridLevel<Offer> {
+    const grid = new GridLevel<Offer>(bucketDeg);
+    this.levels = [...this.levels, { bucketDeg, grid }].sort((a, b) => b.bucketDeg - a.bucketDeg);
+    return grid;
+  }
 }
+
+const M_PER_DEG = (EARTH_RADIUS_M * Math.PI) / 180;
+/** Rounding headroom for the latitude shortcut, so it only ever skips circles the exact test would reject too. */
+const SAFE_ABOVE = 1 + 1e-9;
 
 const NONE: Candidate[] = [];
 Object.freeze(NONE);
 
-function test(shape: Shape, lat: number, lng: number): Candidate | undefined {
-  if ('circle' in shape) {
-    const d = distanceM(lat, lng, shape.circle.lat, shape.circle.lng);
-    return d <= shape.circle.radiusM ? { offer: shape.offer, distanceM: d, radiusM: shape.circle.radiusM } : undefined;
+/** The nearest of the offer's shapes containing the point, if any. */
+function test(offer: Offer, lat: number, lng: number): Candidate | undefined {
+  let hit: Candidate | undefined;
+  for (const circle of offer.circles) {
+    // The distance is at least the latitude difference's arc: most near misses end here, without trigonometry.
+    if (Math.abs(lat - circle.lat) * M_PER_DEG > circle.radiusM * SAFE_ABOVE) continue;
+    const d = distanceM(lat, lng, circle.lat, circle.lng);
+    if (d <= circle.radiusM && !(hit && hit.distanceM <= d)) hit = { offer, distanceM: d, radiusM: circle.radiusM };
   }
-  if (!inBox(lat, lng, shape.box) || !inPolygon(lat, lng, shape.polygon)) return undefined;
-  return { offer: shape.offer, distanceM: distanceM(lat, lng, shape.centre.lat, shape.centre.lng), radiusM: undefined };
-}
-
-/** Finest resolution whose estimated cover of an area stays within MAX_CELLS_PER_SHAPE. */
-function finestResolution(estimate: (res: number) => number): number {
-  let chosen: number = RESOLUTIONS[0];
-  for (const res of RESOLUTIONS) if (estimate(res) <= MAX_CELLS_PER_SHAPE) chosen = res;
-  return chosen;
-}
-
-export function resolutionFor(radiusM: number): number {
-  return finestResolution((res) => (Math.PI * (radiusM + getHexagonEdgeLengthAvg(res, UNITS.m)) ** 2) / getHexagonAreaAvg(res, UNITS.m2));
-}
-
-/**
- * Every cell at `res` that contains at least one point of the circle. A point
- * within r of the centre lies in a cell whose centre is within that cell's
- * circumradius of the point, so keeping cells with centre distance <= r +
- * circumradius misses nothing; the ring is sized with a margin for H3's
- * varying cell sizes.
- */
-export function coverCircle(circle: Circle, res: number): string[] {
-  const origin = latLngToCell(circle.lat, circle.lng, res);
-  const edge = cellEdgeM(origin);
-  const k = Math.ceil((circle.radiusM + 2 * edge) / (Math.sqrt(3) * edge * 0.7)) + 1;
-  return gridDisk(origin, k).filter((cell) => {
-    const [clat, clng] = cellToLatLng(cell);
-    return distanceM(circle.lat, circle.lng, clat, clng) <= circle.radiusM + circumradiusM(cell);
-  });
-}
-
-/** Every cell overlapping the polygon's outer ring (holes are left to the exact test). */
-export function coverPolygon(polygon: Polygon, box: Box = boundingBox(polygon.outer)): string[] {
-  const w = distanceM(box.minLat, box.minLng, box.minLat, box.maxLng);
-  const h = distanceM(box.minLat, box.minLng, box.maxLat, box.minLng);
-  const res = finestResolution((r) => {
-    const edge = getHexagonEdgeLengthAvg(r, UNITS.m);
-    return ((w + 2 * edge) * (h + 2 * edge)) / getHexagonAreaAvg(r, UNITS.m2);
-  });
-  const ring = polygon.outer.map((p) => [p.lat, p.lng]);
-  return polygonToCellsExperimental(ring, res, POLYGON_TO_CELLS_FLAGS.containmentOverlapping);
-}
-
-function circumradiusM(cell: string): number {
-  const [clat, clng] = cellToLatLng(cell);
-  let max = 0;
-  for (const [vlat, vlng] of cellToBoundary(cell)) max = Math.max(max, distanceM(clat, clng, vlat, vlng));
-  return max * 1.001;
-}
-
-function cellEdgeM(cell: string): number {
-  const b = cellToBoundary(cell);
-  let min = Infinity;
-  for (let i = 0; i < b.length; i++) {
-    const [a1, a2] = b[i]!;
-    const [c1, c2] = b[(i + 1) % b.length]!;
-    min = Math.min(min, distanceM(a1, a2, c1, c2));
+  for (const polygon of offer.polygons as IndexedPolygon[]) {
+    if (!inBox(lat, lng, polygon.box) || !inPolygon(lat, lng, polygon)) continue;
+    const d = distanceM(lat, lng, polygon.centre.lat, polygon.centre.lng);
+    if (!(hit && hit.distanceM <= d)) hit = { offer, distanceM: d, radiusM: undefined };
   }
-  return min;
+  return hit;
+}
+
+/** The copy the directory keeps: polygons carry their box and centre for the exact test. */
+function toRecord(offer: Offer): Offer {
+  const polygons: IndexedPolygon[] = offer.polygons.map((p) => ({ outer: p.outer, holes: p.holes, box: boundingBox(p.outer), centre: ringCentre(p.outer) }));
+  return { ...offer, polygons };
+}
+
+function coversOf(offer: Offer): Cover[] {
+  const circles = offer.circles.map((c: Circle) => {
+    const res = resolutionFor(c.radiusM);
+    return { res, cells: coverCircle(c, res) };
+  });
+  return [...circles, ...(offer.polygons as IndexedPolygon[]).map((p) => coverPolygon(p, p.box))];
+}
+
+/** The padded boxes of every covering cell, grouped by the grid bucket size of their resolution. */
+function boxesByBucketSize(offer: Offer): Map<number, LatLngBox[]> {
+  const bySize = new Map<number, LatLngBox[]>();
+  for (const { res, cells } of coversOf(offer)) {
+    const size = bucketDegFor(res);
+    bySize.set(size, [...(bySize.get(size) ?? []), ...coverBoxes(cells, res)]);
+  }
+  return bySize;
 }

@@ -3,7 +3,7 @@
 // polygons crossing the antimeridian are not supported).
 import type { Point, Polygon } from '../../schemas/types.ts';
 
-const EARTH_RADIUS_M = 6_371_008.8;
+export const EARTH_RADIUS_M = 6_371_008.8;
 const RAD = Math.PI / 180;
 
 /** Great-circle (haversine) distance in metres. */
