@@ -24,7 +24,7 @@ export function memorySeries(r: SoakResult, proc: string): { rss: Array<[number,
   const heap: Array<[number, number]> = [];
   for (const s of r.samples) {
     const p = s.procs[proc];
-    if (!p) continue;
+    if (!p || p.rssBytes <= 0) continue; // absent, or exiting (no RSS)
     rss.push([s.s, p.rssBytes / MiB]);
     if (p.heapUsedBytes !== undefined) heap.push([s.s, p.heapUsedBytes / MiB]);
   }

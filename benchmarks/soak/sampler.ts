@@ -56,7 +56,8 @@ export class SoakSampler {
     for (const [name, pid] of Object.entries(this.pids())) {
       const p = sampleProc(pid);
       const before = prev?.procs[name];
-      procs[name] = p && { pid, ...p, cpuCores: before?.pid === pid && dt > 0 ? round3((p.cpuSeconds - before.cpuSeconds) / dt) : NaN };
+      // No resident memory: the process is exiting (a zombie has no VmRSS), so it is not measured.
+      procs[name] = p && p.rssBytes > 0 ? { pid, ...p, cpuCores: before?.pid === pid && dt > 0 ? round3((p.cpuSeconds - before.cpuSeconds) / dt) : NaN } : undefined;
     }
     const busy = machineBusySeconds();
     const sample: Sample = { s: Math.round((t - this.startMs) / 100) / 10, t, procs, machineBusyCores: dt > 0 ? round3((busy - this.prevBusy) / dt) : NaN };
