@@ -1,10 +1,11 @@
-// Sizes the fixes proposed in FINDINGS.md §5 without touching the matcher: a
+// Sized the fixes proposed in FINDINGS.md §5 before the directory got its grid
+// ("as is" is now the grid): a
 // pre-filter in front of OfferDirectory.candidates that hashes the ping once,
 // at the coarsest resolution in use, and answers "nothing here" straight away
 // when no indexed cell has that parent.
 // Usage: tsx benchmarks/tools/lookup-prefilter.ts [offers] [pings] [seconds]
 import { cellToParent, latLngToCell } from 'h3-js';
-import { OfferDirectory, type Candidate } from '../../processors/matcher/directory.ts';
+import { OfferDirectory, coverCircle, resolutionFor, type Candidate } from '../../processors/matcher/directory.ts';
 import { geoData, timed } from '../alternatives/geo-data.ts';
 import { asOffer } from '../sim/offers.ts';
 
@@ -12,14 +13,17 @@ const [offers = 500, pings = 20_000, seconds = 3] = process.argv.slice(2).map(Nu
 const data = geoData(offers, pings);
 const dir = new OfferDirectory();
 data.offers.forEach((c, i) => dir.upsert(asOffer(i, c)));
-const internals = dir as unknown as { cells: Map<string, unknown>; resolutionUse: Map<number, number> };
-const coarsest = Math.min(...internals.resolutionUse.keys());
-const parents = new Set([...internals.cells.keys()].map((cell) => cellToParent(cell, coarsest)));
+// The H3 covers the directory derives its grid from, rebuilt here for the H3-only variants.
+const cells = new Set(data.offers.flatMap((c) => coverCircle(c, resolutionFor(c.radiusM))));
+const resolutionUse = new Set(data.offers.map((c) => resolutionFor(c.radiusM)));
+const internals = { cells, resolutionUse };
+const coarsest = Math.min(...internals.resolutionUse);
+const parents = new Set([...internals.cells].map((cell) => cellToParent(cell, coarsest)));
 const NONE: Candidate[] = [];
 const prefiltered = (lat: number, lng: number) => (parents.has(latLngToCell(lat, lng, coarsest)) ? dir.candidates(lat, lng) : NONE);
 
 // Variant: hash once at the finest resolution in use, derive the coarser cells with cellToParent, and only then look at shapes.
-const resolutions = [...internals.resolutionUse.keys()].sort((a, b) => b - a);
+const resolutions = [...internals.resolutionUse].sort((a, b) => b - a);
 const finest = resolutions[0]!;
 const derived = (lat: number, lng: number): Candidate[] => {
   const leaf = latLngToCell(lat, lng, finest);

@@ -13,5 +13,5 @@ const r = await timed(pings, seconds, () => {
   for (let i = 0; i < data.lats.length; i++) hits += dir.candidates(data.lats[i]!, data.lngs[i]!).length;
   return hits;
 });
-const resolutions = [...(dir as unknown as { resolutionUse: Map<number, number> }).resolutionUse.keys()].sort();
-console.log(JSON.stringify({ offers, pings, lookupsPerSec: r.perSec, matches: r.matches, resolutionsProbed: resolutions }));
+const levelsM = dir.stats().levelsM;
+console.log(JSON.stringify({ offers, pings, lookupsPerSec: r.perSec, matches: r.matches, gridLevelsM: levelsM }));
