@@ -28,7 +28,7 @@ export async function compareLookups(offers: number, pings: number, seconds: num
   const redis = await redisGeo(data, urls.redis);
   const pgis = await postgisGeo(data, urls.postgres);
   const contenders: Array<{ name: string; note: string; pass: () => Promise<number> | number }> = [
-    { name: 'nearcast', note: 'OfferDirectory.candidates (H3 cells + exact haversine), one thread, in process', pass: nearcastPass },
+    { name: 'nearcast', note: 'OfferDirectory.candidates (H3 covers registered in a lat/lng bucket grid, exact haversine), one thread, in process', pass: nearcastPass },
     { name: 'redis-geosearch', note: 'GEOSEARCH BYRADIUS 1 km WITHDIST, own-radius filter client-side, 500 per pipeline, 2 pipelines in flight', pass: redis.pass },
     { name: 'postgis-dwithin', note: `ST_DWithin on geography (sphere) with a 1 km bound for the GiST index, prepared, 500 pings per query, 2 connections; plan uses index: ${pgis.usesIndex}`, pass: pgis.dwithin },
     { name: 'postgis-covers', note: 'ST_Covers on a 64-gon circle polygon (geometry) with GiST, prepared, 500 pings per query, 2 connections', pass: pgis.covers },
