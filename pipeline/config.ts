@@ -28,7 +28,7 @@ const envSchema = z.object({
   NEARCAST_PUBLISH_TIMEOUT_MS: int(5000).pipe(z.number().min(100)),
   /** Pings stamped further ahead than this (device clock skew) are rejected. */
   NEARCAST_MAX_CLOCK_SKEW_SECONDS: int(120).pipe(z.number().min(0)),
-  /** Load shedding: above this many pings not yet acknowledged by Kafka, POST /v1/locations answers 503 (about a second of ingest); 0 disables. */
+  /** Load shedding: above this many pings not yet acknowledged by Kafka, POST /v1/locations answers 503 (about a second of batched ingest on a 2-core machine); 0 disables. */
   NEARCAST_GATEWAY_MAX_PENDING_PINGS: int(10_000).pipe(z.number().min(0)),
   /** Load shedding: when the oldest ping not yet acknowledged by Kafka waited longer than this, answer 503; 0 disables. */
   NEARCAST_GATEWAY_MAX_PENDING_MS: int(2000).pipe(z.number().min(0)),
