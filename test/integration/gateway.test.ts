@@ -9,7 +9,7 @@ import { buildGateway } from '../../gateway/app.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
 import { SchemaCodecs } from '../../pipeline/registry.ts';
 import { testConfig } from '../support/env.ts';
-import { collect, counterValue } from '../support/harness.ts';
+import { collect, counterValue, eventually } from '../support/harness.ts';
 import type { LocationPing } from '../../schemas/types.ts';
 
 const at = () => new Date().toISOString();
@@ -122,23 +122,38 @@ describe('gateway', () => {
   });
 
   it('sheds ping requests with 503 + Retry-After past the pending bound, and everything it acknowledged is on the topic', async () => {
+    // Kafka is made slow on purpose: the first publishes are held back, so the backlog is known.
+    let hold = true;
+    let heldMessages = 0;
+    const release: Array<() => void> = [];
+    const slowKafka = Object.assign(Object.create(rt.publisher) as typeof rt.publisher, {
+      async publish(topic: string, messages: Parameters<typeof rt.publisher.publish>[1]) {
+        if (hold) {
+          heldMessages += messages.length;
+          await new Promise<void>((r) => release.push(r));
+          heldMessages -= messages.length;
+        }
+        return rt.publisher.publish(topic, messages);
+      },
+      backlog: () => ({ messages: rt.publisher.backlog().messages + heldMessages, oldestAgeMs: 0 }),
+    });
     const admission = { maxPendingPings: 5, maxPendingAgeMs: 0 };
-    const app3 = await buildGateway({ ...rt, config: { ...rt.config, gateway: { ...rt.config.gateway, admission } } });
+    const app3 = await buildGateway({ ...rt, publisher: slowKafka, config: { ...rt.config, gateway: { ...rt.config.gateway, admission } } });
     const shedBefore = await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'pending' });
     const key = secretKey(rt.config.auth.tokenSecret);
-    const phones = await Promise.all(Array.from({ length: 150 }, (_, i) => signToken(key, { userId: `shed-${i}`, role: 'device' })));
-    const answers: Array<Promise<Awaited<ReturnType<typeof app3.inject>>>> = [];
-    // Spaced one event-loop turn apart, so later requests find earlier ones still waiting for Kafka.
-    for (const phone of phones) {
-      answers.push(app3.inject({ method: 'POST', url: '/v1/locations', payload: { pings: [good(), good(), good()] }, headers: { authorization: `Bearer ${phone}` } }));
-      await new Promise((r) => setImmediate(r));
-    }
-    const res = await Promise.all(answers);
+    const phones = await Promise.all(Array.from({ length: 22 }, (_, i) => signToken(key, { userId: `shed-${i}`, role: 'device' })));
+    const send = (phone: string) => app3.inject({ method: 'POST', url: '/v1/locations', payload: { pings: [good(), good(), good()] }, headers: { authorization: `Bearer ${phone}` } });
+    // Two requests (6 pings) wait for Kafka: past the bound of 5, so the next 20 are shed.
+    const first = phones.slice(0, 2).map(send);
+    await eventually(() => heldMessages === 6, 5000, 'two requests waiting for Kafka');
+    const later = await Promise.all(phones.slice(2).map(send));
+    hold = false;
+    release.forEach((r) => r());
+    const res = [...(await Promise.all(first)), ...later];
     const shed = res.filter((r) => r.statusCode === 503);
     const accepted = res.filter((r) => r.statusCode === 202);
-    expect(accepted.length + shed.length).toBe(res.length);
-    expect(accepted.length).toBeGreaterThan(0);
-    expect(shed.length).toBeGreaterThan(0);
+    expect(accepted).toHaveLength(2);
+    expect(shed).toHaveLength(20);
     for (const r of shed) {
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(r.json().error.code).toBe('BROKER_UNAVAILABLE');
