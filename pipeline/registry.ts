@@ -40,14 +40,22 @@ export class SchemaCodecs {
   }
 
   private async register(topic: string, schemaFile: string): Promise<Codec<unknown>> {
-    try {
-      const { id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: readSchema(schemaFile) },
-        { subject: `${topic}-value`, compatibility: COMPATIBILITY.BACKWARD },
-      );
-      return { schemaId: id, encode: (value: unknown) => this.registry.encode(id, value) };
-    } catch (err) {
-      throw new NearcastError('SCHEMA_INVALID', `registering ${schemaFile} for ${topic} failed: ${(err as Error).message}`, { cause: err });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { id } = await this.registry.register(
+          { type: SchemaType.AVRO, schema: readSchema(schemaFile) },
+          { subject: `${topic}-value`, compatibility: COMPATIBILITY.BACKWARD },
+        );
+        return { schemaId: id, encode: (value: unknown) => this.registry.encode(id, value) };
+      } catch (err) {
+        // Processes registering a new subject at once: the client creates it and only then sets
+        // its compatibility, so another can briefly see NONE or collide on the setting. Retry.
+        if (isCompatibilityRace(err) && attempt < COMPATIBILITY_RACE_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+          continue;
+        }
+        throw new NearcastError('SCHEMA_INVALID', `registering ${schemaFile} for ${topic} failed: ${(err as Error).message}`, { cause: err });
+      }
     }
   }
 
@@ -56,4 +64,15 @@ export class SchemaCodecs {
     if (!value) return Promise.reject(new NearcastError('VALIDATION_FAILED', 'empty message value'));
     return this.registry.decode(value) as Promise<T>;
   }
+}
+
+const COMPATIBILITY_RACE_ATTEMPTS = 10;
+
+function isCompatibilityRace(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  // Another process's subject exists but its compatibility is not set yet.
+  if (err.name === 'ConfluentSchemaRegistryCompatibilityError' && /!= NONE\)/.test(err.message)) return true;
+  // Both saw a new subject and both set its compatibility; Apicurio refuses the second with 409.
+  const { status, url } = err as Error & { status?: number; url?: string };
+  return status === 409 && typeof url === 'string' && url.includes('/config/');
 }

@@ -5,7 +5,7 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { ensureTopics, topicNames } from '../../pipeline/kafka.ts';
-import { readSchema } from '../../pipeline/registry.ts';
+import { readSchema, SchemaCodecs } from '../../pipeline/registry.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { LocationPing } from '../../schemas/types.ts';
 import { testConfig } from '../support/env.ts';
@@ -58,5 +58,12 @@ describe('schemas and topics', () => {
     const compatible = { ...v1, fields: [...v1.fields, { name: 'speedMps', type: ['null', 'double'], default: null }] };
     const { id } = await rt.codecs.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(compatible) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
     expect(id).toBeGreaterThan(0);
+  });
+
+  it('lets several processes register a new subject at once (each with its own registry client)', async () => {
+    const topic = `${rt.config.topics.prefix}race-${Date.now()}`;
+    const processes = Array.from({ length: 6 }, () => new SchemaCodecs(rt.config.registryUrl));
+    const codecs = await Promise.all(processes.map((c) => c.forTopic<LocationPing>(topic, TOPICS.locations.valueSchema)));
+    expect(new Set(codecs.map((c) => c.schemaId)).size).toBe(1);
   });
 });
