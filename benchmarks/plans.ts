@@ -3,6 +3,7 @@
 // every phone's first ping (a phone first seen inside a geofence is an entry,
 // so the first round is a burst of pushes) and the drain of that burst.
 import type { ScenarioSpec } from './e2e/scenario.ts';
+import type { ClaimsPlan } from './alternatives/claims-compare.ts';
 
 export interface Plan {
   scenarios: ScenarioSpec[];
@@ -12,7 +13,7 @@ export interface Plan {
   ingestSeconds: number;
   brokerRecords: number;
   brokerRounds: number;
-  claims: { seconds: number; concurrency: number };
+  claims: ClaimsPlan;
 }
 
 const OFFERS = 500;
@@ -25,7 +26,7 @@ export const PLANS: Record<string, Plan> = {
     ingestSeconds: 6,
     brokerRecords: 600_000,
     brokerRounds: 1,
-    claims: { seconds: 4, concurrency: 16 },
+    claims: { seconds: 3, concurrencies: [16, 128], rounds: 1, poolSize: 32 },
   },
   full: {
     scenarios: [
@@ -37,7 +38,7 @@ export const PLANS: Record<string, Plan> = {
     ingestSeconds: 20,
     brokerRecords: 3_000_000,
     brokerRounds: 3,
-    claims: { seconds: 10, concurrency: 32 },
+    claims: { seconds: 6, concurrencies: [16, 64, 256], rounds: 3, poolSize: 32 },
   },
 };
 

@@ -14,8 +14,7 @@ import { runScenario, type ScenarioSpec } from './e2e/scenario.ts';
 import { measureIngest } from './e2e/ingest.ts';
 import { producerPerformance } from './alternatives/broker.ts';
 import { compareLookups } from './alternatives/geo-lookup.ts';
-import { driveClaims, rowLockDesign, type ClaimDesign } from './alternatives/claims.ts';
-import { nearcastClaimDesign } from '../processors/coupons/bench-design.ts';
+import { compareClaims } from './alternatives/claims-compare.ts';
 import { buildReport } from './report/markdown.ts';
 import { latestJson, type RunResults } from './report/results.ts';
 
@@ -31,8 +30,6 @@ const skip = new Set(values.skip!.split(',').filter(Boolean));
 const log = (l: string) => console.log(`[bench] ${l}`);
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = values.out ? `${values.out.replace(/\/$/, '')}/` : `${ROOT}benchmarks/results/`;
-/** Units per coupon in the throughput runs: more than either design gives away in a run. */
-const CLAIMS_CAP = 300_000;
 const urls = { redis: 'redis://127.0.0.1:6379', postgres: 'postgres://postgres@127.0.0.1:5432' };
 
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -70,12 +67,8 @@ if (!skip.has('memory')) {
   log(`memory: ${out}`);
 }
 if (!skip.has('claims')) {
-  // Same cap (large enough not to sell out in the run), same claimers, one after the other.
-  const rowLock = await runClaims(() => rowLockDesign(urls.postgres, plan!.claims.concurrency), CLAIMS_CAP);
-  const nearcast = await runClaims(() => nearcastClaimDesign(urls.postgres, plan!.claims.concurrency), CLAIMS_CAP);
-  const capCheck = await runClaims(() => nearcastClaimDesign(urls.postgres, plan!.claims.concurrency), 200);
-  results.claims = { rowLock, nearcast, capCheck };
-  log(`claims: row lock ${rowLock.claimsPerSec}/s, nearcast ${nearcast.claimsPerSec}/s; cap check ${JSON.stringify(capCheck)}`);
+  results.claims = await compareClaims(urls.postgres, plan.claims, log);
+  log(`claims: ${results.claims.byConcurrency.map((c) => `${c.concurrency} concurrent: row lock ${c.rowLock.claimsPerSec}/s, nearcast ${c.nearcast.claimsPerSec}/s`).join('; ')}; cap check ${JSON.stringify(results.claims.capCheck)}`);
 }
 
 mkdirSync(OUT, { recursive: true });
@@ -88,15 +81,6 @@ writeFileSync(`${OUT}REPORT.md`, `${report.markdown}\n`);
 for (const [name, svg] of Object.entries(report.svgs)) writeFileSync(`${OUT}${name}`, svg);
 log(`wrote benchmarks/results/latest.json and REPORT.md\n${JSON.stringify(json, null, 2)}`);
 process.exit(0);
-
-async function runClaims(make: () => ClaimDesign, cap: number) {
-  const design = make();
-  try {
-    return await driveClaims(design, cap, plan!.claims.concurrency, plan!.claims.seconds);
-  } finally {
-    await design.close();
-  }
-}
 
 function withOverrides(spec: ScenarioSpec): ScenarioSpec {
   return {

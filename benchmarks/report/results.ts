@@ -4,7 +4,7 @@ import type { ScenarioResult } from '../e2e/summary.ts';
 import type { IngestResult } from '../e2e/ingest.ts';
 import type { LookupComparison } from '../alternatives/geo-lookup.ts';
 import type { BrokerResult } from '../alternatives/broker.ts';
-import type { ClaimRun } from '../alternatives/claims.ts';
+import type { ClaimsComparison } from '../alternatives/claims-compare.ts';
 
 export interface RunResults {
   commit: string;
@@ -14,7 +14,7 @@ export interface RunResults {
   broker?: BrokerResult[];
   lookup?: LookupComparison;
   offerMemory?: { bytesPerOffer: number; indexBytesPerOffer: number; cellsPerOffer: number };
-  claims?: { rowLock: ClaimRun; nearcast?: ClaimRun; capCheck: ClaimRun };
+  claims?: ClaimsComparison;
 }
 
 export const byName = (l: LookupComparison, name: string) => l.results.find((r) => r.name === name)?.lookupsPerSec ?? NaN;
@@ -41,7 +41,15 @@ export function latestJson(r: RunResults): Record<string, unknown> {
     const batched = r.ingest.gatewayBatched10PerSec === undefined ? {} : { gatewayBatched10PerSec: r.ingest.gatewayBatched10PerSec };
     out['ingest'] = { gatewayPerSec: r.ingest.gatewayPerSec, ...batched, kafkaToolPerSec: medianOf(r.broker.map((b) => b.recordsPerSec)) };
   }
-  if (r.claims?.nearcast) out['claims'] = { nearcastPerSec: r.claims.nearcast.claimsPerSec, rowLockPerSec: r.claims.rowLock.claimsPerSec, overAllocated: r.claims.nearcast.overAllocated + r.claims.rowLock.overAllocated + r.claims.capCheck.overAllocated };
+  if (r.claims?.byConcurrency.length) {
+    // The headline is the most contended level measured (a flash coupon); every level is listed beside it.
+    const top = r.claims.byConcurrency.reduce((a, b) => (b.concurrency > a.concurrency ? b : a));
+    const over = r.claims.byConcurrency.reduce((a, c) => a + c.nearcast.overAllocated + c.rowLock.overAllocated, r.claims.capCheck.overAllocated);
+    out['claims'] = {
+      nearcastPerSec: top.nearcast.claimsPerSec, rowLockPerSec: top.rowLock.claimsPerSec, concurrency: top.concurrency, overAllocated: over,
+      byConcurrency: r.claims.byConcurrency.map((c) => ({ concurrency: c.concurrency, nearcastPerSec: c.nearcast.claimsPerSec, rowLockPerSec: c.rowLock.claimsPerSec })),
+    };
+  }
   const phone = r.scenarios.map((s) => s.bytesPerPhone).filter(Number.isFinite);
   if (r.offerMemory || phone.length) out['memory'] = { bytesPerOffer: r.offerMemory?.bytesPerOffer ?? null, bytesPerPhone: phone.length ? medianOf(phone) : null };
   return out;
