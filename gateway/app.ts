@@ -12,6 +12,7 @@ import { installErrorHandling } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
 import { validatorCompiler } from './validation.ts';
 import { installRateLimits } from './rate-limits.ts';
+import { EventLoopMonitor } from './event-loop.ts';
 
 export type GatewayDeps = Pick<Runtime, 'config' | 'log' | 'metrics' | 'admin' | 'publisher' | 'codecs' | 'redis' | 'pool' | 'changelog'> & { now?: () => number };
 
@@ -45,7 +46,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const now = deps.now ?? Date.now;
   const revocations = new Revocations(deps.redis, deps.config.topics.prefix, deps.changelog, now);
   const key: TokenVerifier = { key: secretKey(deps.config.auth.tokenSecret), revokedBefore: (s) => revocations.revokedBefore(s) };
-  const ctx: GatewayContext = { ...deps, key, revocations, now };
+  const loop = new EventLoopMonitor().start();
+  app.addHook('onClose', async () => loop.stop());
+  const ctx: GatewayContext = { ...deps, key, revocations, now, loop };
   installRateLimits(app, ctx);
   await app.register(async (scoped) => {
     for (const register of ROUTES) register(scoped, ctx);
@@ -69,4 +72,4 @@ function responseCounter(counter: Metrics['httpRequests']): (route: string, stat
   };
 }
 
-export type GatewayContext = GatewayDeps & { key: TokenVerifier; revocations: Revocations; now: () => number };
+export type GatewayContext = GatewayDeps & { key: TokenVerifier; revocations: Revocations; now: () => number; loop: EventLoopMonitor };

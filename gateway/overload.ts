@@ -6,17 +6,18 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { onRequestHookHandler } from 'fastify';
 import type { Backlog } from '../pipeline/publisher.ts';
 import type { Logger } from '../pipeline/logger.ts';
-import { admit, SHED_REASONS, type AdmissionLimits } from './admission.ts';
+import { admit, SHED_REASONS, type AdmissionLimits, type LoopLoad, type ShedReason } from './admission.ts';
 
 const LOG_EVERY_MS = 5000;
 
 /** A callback hook, not an async one: it runs on every ping request and mostly just says yes. */
-export function sheddingHook(backlog: () => Backlog, limits: AdmissionLimits, registry: Registry, log: Logger): onRequestHookHandler {
+export function sheddingHook(backlog: () => Backlog, loop: () => LoopLoad, limits: AdmissionLimits, registry: Registry, log: Logger): onRequestHookHandler {
   const { shed } = overloadMetrics(registry, backlog);
   let loggedAt = 0;
   return (_req, reply, done) => {
     const b = backlog();
-    const a = admit(b, limits);
+    const l = loop();
+    const a = admit(b, limits, l);
     if (a.admit) {
       done();
       return;
@@ -24,13 +25,19 @@ export function sheddingHook(backlog: () => Backlog, limits: AdmissionLimits, re
     shed.inc({ reason: a.reason });
     if (Date.now() - loggedAt > LOG_EVERY_MS) {
       loggedAt = Date.now();
-      log.warn({ reason: a.reason, pendingPings: b.messages, oldestPendingMs: b.oldestAgeMs }, 'shedding ping requests: Kafka is behind');
+      const loopMs = { loopDelayMs: Math.round(l.delayMs), loopUtilization: Number(l.utilization.toFixed(3)) };
+      log.warn({ reason: a.reason, pendingPings: b.messages, oldestPendingMs: b.oldestAgeMs, ...loopMs }, `shedding ping requests: ${WHY[a.reason]}`);
     }
-    void reply
-      .code(503)
-      .header('retry-after', String(a.retryAfterSeconds))
-      .send({ error: { code: 'BROKER_UNAVAILABLE', message: `the event log is behind; retry after ${a.retryAfterSeconds} s` } });
+    void reply.code(503).header('retry-after', String(a.retryAfterSeconds)).send(shedBody(a.reason, a.retryAfterSeconds));
   };
+}
+
+const WHY: Record<ShedReason, string> = { pending: 'Kafka is behind', age: 'Kafka is behind', event_loop: 'the gateway is saturated' };
+
+function shedBody(reason: ShedReason, retryAfterSeconds: number) {
+  return reason === 'event_loop'
+    ? { error: { code: 'DEPENDENCY_UNAVAILABLE', message: `the gateway is overloaded; retry after ${retryAfterSeconds} s` } }
+    : { error: { code: 'BROKER_UNAVAILABLE', message: `the event log is behind; retry after ${retryAfterSeconds} s` } };
 }
 
 /** Registered once per registry (tests build several gateways on one). */

@@ -32,6 +32,10 @@ const envSchema = z.object({
   NEARCAST_GATEWAY_MAX_PENDING_PINGS: int(10_000).pipe(z.number().min(0)),
   /** Load shedding: when the oldest ping not yet acknowledged by Kafka waited longer than this, answer 503; 0 disables. */
   NEARCAST_GATEWAY_MAX_PENDING_MS: int(2000).pipe(z.number().min(0)),
+  /** Load shedding: while the event loop's worst delay over the last second exceeds this, answer 503; 0 disables. */
+  NEARCAST_GATEWAY_MAX_LOOP_DELAY_MS: int(300).pipe(z.number().min(0)),
+  /** Load shedding: while the event loop is busy at least this share of the last half second, answer 503; 0 disables. */
+  NEARCAST_GATEWAY_MAX_LOOP_UTILIZATION: num(0.98).pipe(z.number().min(0).max(1)),
 
   /** Requests per minute per authenticated device and per client address, shared across gateway instances; 0 disables. */
   NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE: int(120).pipe(z.number().min(0)),
@@ -107,7 +111,10 @@ function toConfig(e: z.infer<typeof envSchema>) {
       publishTimeoutMs: e.NEARCAST_PUBLISH_TIMEOUT_MS,
       maxClockSkewMs: e.NEARCAST_MAX_CLOCK_SKEW_SECONDS * 1000,
       trustProxy: e.NEARCAST_TRUST_PROXY,
-      admission: { maxPendingPings: e.NEARCAST_GATEWAY_MAX_PENDING_PINGS, maxPendingAgeMs: e.NEARCAST_GATEWAY_MAX_PENDING_MS },
+      admission: { maxPendingPings: e.NEARCAST_GATEWAY_MAX_PENDING_PINGS, maxPendingAgeMs: e.NEARCAST_GATEWAY_MAX_PENDING_MS,
+        maxLoopDelayMs: e.NEARCAST_GATEWAY_MAX_LOOP_DELAY_MS,
+        maxLoopUtilization: e.NEARCAST_GATEWAY_MAX_LOOP_UTILIZATION,
+      },
       rateLimits: {
         device: { max: e.NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE, windowMs: 60_000 },
         address: { max: e.NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE, windowMs: 60_000 },

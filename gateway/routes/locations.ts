@@ -1,6 +1,6 @@
 // POST /v1/locations: one ping or a batch. Answers 202 only after Kafka has
 // acknowledged every ping in the request; 503 + Retry-After while too many
-// pings wait for Kafka (gateway/admission.ts).
+// pings wait for Kafka or the event loop is saturated (gateway/admission.ts).
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { NearcastError } from '../../pipeline/errors.ts';
@@ -20,7 +20,7 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
     '/v1/locations',
     {
       // Shedding first: an overloaded gateway should not spend a token check on a request it refuses.
-      onRequest: [sheddingHook(() => ctx.publisher.backlog(), ctx.config.gateway.admission, ctx.metrics.registry, ctx.log), requireRole(ctx.key, 'device')],
+      onRequest: [sheddingHook(() => ctx.publisher.backlog(), () => ctx.loop.load(), ctx.config.gateway.admission, ctx.metrics.registry, ctx.log), requireRole(ctx.key, 'device')],
       schema: {
         summary: 'Report the phone location',
         body: pingBody(ctx.config.gateway.maxPingsPerRequest),

@@ -137,7 +137,7 @@ describe('gateway', () => {
       },
       backlog: () => ({ messages: rt.publisher.backlog().messages + heldMessages, oldestAgeMs: 0 }),
     });
-    const admission = { maxPendingPings: 5, maxPendingAgeMs: 0 };
+    const admission = { ...rt.config.gateway.admission, maxPendingPings: 5, maxPendingAgeMs: 0 };
     const app3 = await buildGateway({ ...rt, publisher: slowKafka, config: { ...rt.config, gateway: { ...rt.config.gateway, admission } } });
     const shedBefore = await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'pending' });
     const key = secretKey(rt.config.auth.tokenSecret);
@@ -169,5 +169,29 @@ describe('gateway', () => {
     // The backlog drained: requests are taken again.
     expect((await app3.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: { authorization: `Bearer ${phones[0]}` } })).statusCode).toBe(202);
     await app3.close();
+  });
+
+  it('sheds ping requests while the event loop is saturated, keeps health and metrics answering, and recovers', async () => {
+    // Only the event-loop bound is on; the loop is blocked by a busy-wait of a known length, so
+    // the measured delay exceeds the bound whatever the machine's speed.
+    const admission = { maxPendingPings: 0, maxPendingAgeMs: 0, maxLoopDelayMs: 200, maxLoopUtilization: 0 };
+    const app4 = await buildGateway({ ...rt, config: { ...rt.config, gateway: { ...rt.config.gateway, admission } } });
+    const phone = await signToken(secretKey(rt.config.auth.tokenSecret), { userId: 'loop-shed', role: 'device' });
+    const send = () => app4.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: { authorization: `Bearer ${phone}` } });
+    await eventually(async () => (await send()).statusCode === 202, 5000, 'an idle gateway takes pings');
+    const shedBefore = await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'event_loop' });
+
+    const until = Date.now() + 500;
+    while (Date.now() < until); // saturate the loop
+    const shed = await send();
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('1');
+    expect(shed.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    for (const url of ['/healthz', '/readyz', '/metrics']) expect((await app4.inject({ method: 'GET', url })).statusCode).toBe(200);
+    expect(await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'event_loop' })).toBe(shedBefore + 1);
+
+    // Once the loop is free again the worst delay of the last second falls under the bound.
+    await eventually(async () => (await send()).statusCode === 202, 5000, 'pings taken again after the loop recovered');
+    await app4.close();
   });
 });

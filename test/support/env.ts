@@ -10,6 +10,10 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     NEARCAST_TOKEN_SECRET: randomBytes(32).toString('hex'),
     NEARCAST_LOG_LEVEL: process.env['NEARCAST_TEST_LOG_LEVEL'] ?? 'silent',
     NEARCAST_GATEWAY_PORT: '0',
+    // Many gateways and their tests share one busy process: event-loop shedding would refuse
+    // their requests at random. test/integration/gateway.test.ts turns it on where it is tested.
+    NEARCAST_GATEWAY_MAX_LOOP_DELAY_MS: '0',
+    NEARCAST_GATEWAY_MAX_LOOP_UTILIZATION: '0',
     ...overrides,
   };
 }

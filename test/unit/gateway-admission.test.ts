@@ -63,3 +63,33 @@ describe('BatchingPublisher backlog', () => {
     expect(p.backlog().messages).toBe(0);
   });
 });
+
+describe('admit: event loop', () => {
+  const limits = { maxPendingPings: 1000, maxPendingAgeMs: 2000, maxLoopDelayMs: 300, maxLoopUtilization: 0.98 };
+  const calm = { messages: 0, oldestAgeMs: 0 };
+
+  it('takes requests while the loop keeps up', () => {
+    expect(admit(calm, limits, { delayMs: 300, utilization: 0.97 })).toEqual({ admit: true });
+    expect(admit(calm, limits)).toEqual({ admit: true });
+  });
+
+  it('sheds on a long delay, retrying after about that long', () => {
+    expect(admit(calm, limits, { delayMs: 301, utilization: 0.5 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 1 });
+    expect(admit(calm, limits, { delayMs: 2500, utilization: 0.5 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 3 });
+    expect(admit(calm, limits, { delayMs: 1e7, utilization: 1 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 30 });
+  });
+
+  it('sheds on sustained utilization at or above the bound', () => {
+    expect(admit(calm, limits, { delayMs: 20, utilization: 0.98 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 1 });
+  });
+
+  it('names the Kafka backlog first when both are over', () => {
+    expect(admit({ messages: 1001, oldestAgeMs: 0 }, limits, { delayMs: 5000, utilization: 1 })).toMatchObject({ admit: false, reason: 'pending' });
+  });
+
+  it('0 or absent bounds disable it', () => {
+    const off = { maxPendingPings: 0, maxPendingAgeMs: 0, maxLoopDelayMs: 0, maxLoopUtilization: 0 };
+    expect(admit(calm, off, { delayMs: 1e9, utilization: 1 })).toEqual({ admit: true });
+    expect(admit(calm, { maxPendingPings: 0, maxPendingAgeMs: 0 }, { delayMs: 1e9, utilization: 1 })).toEqual({ admit: true });
+  });
+});
