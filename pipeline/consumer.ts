@@ -60,7 +60,8 @@ export async function runConsumer<T>(o: ConsumerOptions<T>): Promise<RunningCons
       const poison: Array<{ message: KafkaMessage; reason: string }> = [];
       for (const message of batch.messages) {
         try {
-          items.push({ value: await o.codecs.decode<T>(message.value), message, partition: batch.partition });
+          const value = o.codecs.decodeCached<T>(message.value) ?? (await o.codecs.decode<T>(message.value));
+          items.push({ value, message, partition: batch.partition });
         } catch (err) {
           poison.push({ message, reason: `undecodable: ${(err as Error).message}` });
         }
