@@ -65,6 +65,17 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
   const restore = { redis: d.redis, kafka: d.kafka, codecs: d.codecs, topic: topics.stateChangelog, keyPrefix: d.config.topics.prefix, log };
   await ensureState(restore);
 
+  // Labelled children looked up once, and counts added once per batch: prom-client hashes the labels on every call.
+  const matcherLatency = d.metrics.stageLatency.labels({ stage: 'matcher' });
+  const decisionCounters = new Map<string, ReturnType<typeof d.metrics.decisions.labels>>();
+  const countDecisions = (counts: Map<string, number>) => {
+    for (const [outcome, n] of counts) {
+      let c = decisionCounters.get(outcome);
+      if (!c) decisionCounters.set(outcome, (c = d.metrics.decisions.labels({ outcome })));
+      c.inc(n);
+    }
+  };
+
   const processBatch = async (items: Decoded<LocationPing>[]) => {
     d.metrics.pingsConsumed.inc(items.length);
     processed += items.length;
@@ -77,7 +88,7 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
         rejected.push({ item, reason: r.reason });
         continue;
       }
-      d.metrics.stageLatency.observe({ stage: 'matcher' }, Math.max(0, t - item.value.deviceTs) / 1000);
+      matcherLatency.observe(Math.max(0, t - item.value.deviceTs) / 1000);
       const f = checkFresh(item.value, t, settings.pingTtlMs);
       if (f.kind === 'ok') fresh.push(f.value);
       else if (f.kind === 'drop') d.metrics.dropped.inc({ stage: 'matcher', reason: f.reason });
@@ -96,11 +107,13 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
     const changed = new Map<string, UserGeoState>();
     const pushes: PushRequest[] = [];
     const records: Array<{ userId: string; record: DecisionRecord }> = [];
+    const outcomes = new Map<string, number>();
+    let candidateCount = 0;
     for (const ping of fresh) {
       const candidates = directory.candidates(ping.lat, ping.lng);
-      d.metrics.candidates.inc(candidates.length);
+      candidateCount += candidates.length;
       const decision = decide(ping, candidates, states.get(ping.userId), prefs.get(ping.userId) ?? DEFAULT_PREFERENCES, t, settings);
-      d.metrics.decisions.inc({ outcome: decision.outcome });
+      outcomes.set(decision.outcome, (outcomes.get(decision.outcome) ?? 0) + 1);
       if (decision.next) {
         states.set(ping.userId, decision.next);
         changed.set(ping.userId, decision.next);
@@ -108,6 +121,8 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
       pushes.push(...decision.pushes);
       if (candidates.length > 0) records.push({ userId: ping.userId, record: decision.record });
     }
+    d.metrics.candidates.inc(candidateCount);
+    countDecisions(outcomes);
     // Effects in order: pushes and the state changelog durable in Kafka first (one
     // produce request between them), then the Redis state that says they were made.
     await Promise.all([publishPushes(d.publisher, topics.pushRequests, pushCodec, pushes), store.recordChanges(changed, before)]);
