@@ -16,6 +16,8 @@ export function readSchema(file: string): string {
 export interface Codec<T> {
   readonly schemaId: number;
   encode(value: T): Promise<Buffer>;
+  /** The same bytes without a promise: the schema is known once the codec exists (hot paths). */
+  encodeSync(value: T): Buffer;
 }
 
 export class SchemaCodecs {
@@ -46,7 +48,9 @@ export class SchemaCodecs {
           { type: SchemaType.AVRO, schema: readSchema(schemaFile) },
           { subject: `${topic}-value`, compatibility: COMPATIBILITY.BACKWARD },
         );
-        return { schemaId: id, encode: (value: unknown) => this.registry.encode(id, value) };
+        const schema = await this.registry.getSchema(id); // cached by register(): no request
+        const encodeSync = (value: unknown) => frame(id, schema.toBuffer(value as object));
+        return { schemaId: id, encode: (value: unknown) => this.registry.encode(id, value), encodeSync };
       } catch (err) {
         // Processes registering a new subject at once: the client creates it and only then sets
         // its compatibility, so another can briefly see NONE or collide on the setting. Retry.
@@ -80,6 +84,15 @@ export class SchemaCodecs {
 }
 
 const COMPATIBILITY_RACE_ATTEMPTS = 10;
+
+/** Confluent framing: magic byte 0, the schema id (4 bytes, big-endian), the Avro body. */
+function frame(schemaId: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0;
+  out.writeInt32BE(schemaId, 1);
+  body.copy(out, 5);
+  return out;
+}
 
 function isCompatibilityRace(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

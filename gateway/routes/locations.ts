@@ -32,10 +32,9 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
       const pings = 'pings' in req.body ? req.body.pings : [req.body];
       const receivedTs = ctx.now();
       const events = pings.map((p, i) => toEvent(p, i, userId, receivedTs, ctx.config.gateway.maxClockSkewMs, pings.length > 1));
-      const { encode } = await codec();
+      const { encodeSync } = await codec();
       const timestamp = String(receivedTs);
-      const messages = [];
-      for (const e of events) messages.push({ key: userId, value: await encode(e), timestamp });
+      const messages = events.map((e) => ({ key: userId, value: encodeSync(e), timestamp }));
       await ctx.publisher.publish(topic, messages);
       ctx.metrics.pingsAccepted.inc(events.length);
       return reply.code(202).send({ accepted: events.length, pingIds: events.map((e) => e.pingId) });
