@@ -45,6 +45,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   const now = deps.now ?? Date.now;
   const revocations = new Revocations(deps.redis, deps.config.topics.prefix, deps.changelog, now);
+  revocations.listen();
+  app.addHook('onClose', async () => revocations.close());
   const key: TokenVerifier = { key: secretKey(deps.config.auth.tokenSecret), revokedBefore: (s) => revocations.revokedBefore(s) };
   const loop = new EventLoopMonitor().start();
   app.addHook('onClose', async () => loop.stop());
