@@ -26,6 +26,12 @@ export interface ConsumerOptions<T> {
   metrics: Metrics;
   log: Logger;
   fromBeginning?: boolean;
+  /**
+   * How long the broker may hold a fetch to gather `minBytes` (default: answer
+   * with the first byte, wait up to 250 ms for one). Bigger batches cost less
+   * per message; the price is up to `maxWaitMs` of latency when traffic is low.
+   */
+  fetch?: { minBytes: number; maxWaitMs: number };
   /** Processes a batch; returns the items it judged invalid, which go to the dead-letter topic with their reasons. */
   processBatch: (items: Decoded<T>[], partition: number) => Promise<Rejected<T>[] | void>;
 }
@@ -42,7 +48,8 @@ export interface RunningConsumer {
 }
 
 export async function runConsumer<T>(o: ConsumerOptions<T>): Promise<RunningConsumer> {
-  const consumer = o.kafka.consumer({ groupId: o.groupId, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 10 } });
+  const fetch = o.fetch ?? { minBytes: 1, maxWaitMs: 250 };
+  const consumer = o.kafka.consumer({ groupId: o.groupId, maxWaitTimeInMs: fetch.maxWaitMs, minBytes: fetch.minBytes, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 10 } });
   const joined = new Promise<void>((resolve) => {
     const off = consumer.on(consumer.events.GROUP_JOIN, () => {
       off();

@@ -96,13 +96,15 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
     if (fresh.length === 0) return rejected;
 
     const userIds = fresh.map((p) => p.userId);
-    let { states, intact } = await store.loadMany(userIds);
+    // States and preferences read together: one write to Redis, one round trip.
+    let [{ states, intact }, prefs] = await Promise.all([store.loadMany(userIds), prefCache.getMany(userIds, t)]);
     if (!intact) {
       await ensureState(restore); // Redis restarted empty: rebuild it from the changelog before deciding anything
       ({ states, intact } = await store.loadMany(userIds));
       if (!intact) throw new Error('Redis state is still missing after a restore'); // kafkajs retries the batch
+      prefCache.forget(userIds); // read from the emptied Redis
+      prefs = await prefCache.getMany(userIds, t);
     }
-    const prefs = await prefCache.getMany(userIds, t);
     const before = new Map(states);
     const changed = new Map<string, UserGeoState>();
     const pushes: PushRequest[] = [];
@@ -135,6 +137,9 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
     groupId: `${d.config.topics.prefix}matcher`,
     topic: topics.locations,
     stage: 'matcher',
+    // Per-batch costs (fetch, Redis round trips, produce, commit) dominate with batches of a few dozen
+    // pings; 16 KiB is ~130 pings, gathered in ~40 ms at 3,333 pings/s (matcher-cost: ~20% less CPU).
+    fetch: { minBytes: 16 * 1024, maxWaitMs: 50 },
     codecs: d.codecs,
     deadLetters: { topic: topics.deadLetters, publisher: d.publisher },
     metrics: d.metrics,

@@ -33,6 +33,10 @@ export class PreferenceCache {
     return out;
   }
 
+  forget(userIds: Iterable<string>): void {
+    for (const id of userIds) this.entries.delete(id);
+  }
+
   private remember(id: string, prefs: UserPreferences, now: number): void {
     this.entries.delete(id); // re-insert at the end: Map order is our eviction order
     this.entries.set(id, { prefs, at: now });
