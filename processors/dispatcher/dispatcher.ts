@@ -169,12 +169,12 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
   }
 
   async function publishEffects(results: DeliveryResult[], failed: JobResult[]) {
-    const encoded = await Promise.all(results.map(async (r) => ({ key: r.userId, value: await resultCodec.encode(r) })));
-    const dead = await Promise.all(failed.map(async (f) => ({
+    const encoded = results.map((r) => ({ key: r.userId, value: resultCodec.encodeSync(r) }));
+    const dead = failed.map((f) => ({
       key: f.job.req.userId,
-      value: await pushCodec.encode(f.job.req),
+      value: pushCodec.encodeSync(f.job.req),
       headers: { 'nearcast-dlq-reason': f.reason.slice(0, 500), 'nearcast-dlq-stage': 'dispatcher', 'nearcast-dlq-channel': f.channel },
-    })));
+    }));
     if (dead.length) {
       d.metrics.deadLettered.inc({ stage: 'dispatcher' }, dead.length);
       log.warn({ count: dead.length, reason: failed[0]?.reason }, 'pushes failed for good: dead-lettered');

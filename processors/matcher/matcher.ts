@@ -161,6 +161,6 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
 
 async function publishPushes(publisher: BatchingPublisher, topic: string, codec: Codec<PushRequest>, pushes: PushRequest[]) {
   if (pushes.length === 0) return;
-  const messages = await Promise.all(pushes.map(async (p) => ({ key: p.userId, value: await codec.encode(p) })));
+  const messages = pushes.map((p) => ({ key: p.userId, value: codec.encodeSync(p) }));
   await publisher.publish(topic, messages);
 }
