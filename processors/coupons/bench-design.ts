@@ -36,6 +36,7 @@ export function nearcastClaimDesign(serverUrl: string, poolSize: number, workerI
       await dropDatabase(url);
       await migrate(url);
       pool = new pg.Pool({ connectionString: url, max: poolSize });
+      pool.on('error', () => {}); // idle clients cut off when the next round drops the scratch database
       offerId = await setupLiveOffer(pool, cap);
       claims = new ClaimService(pool, new Snowflake(workerId));
     },
