@@ -47,37 +47,13 @@ function toTopicConfig(decl: TopicDeclaration, config: Config): ITopicConfig {
 /** Creates every declared topic that does not exist yet. Safe to call from every process at start-up. */
 export async function ensureTopics(admin: Admin, config: Config): Promise<void> {
   const wanted = Object.values(TOPICS).map((d) => toTopicConfig(d, config));
-  for (let attempt = 1; ; attempt++) {
-    const existing = new Set(await admin.listTopics());
-    const missing = wanted.filter((t) => !existing.has(t.topic));
-    if (missing.length === 0) return;
-    try {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
-      return await waitForLeaders(admin, missing.map((t) => t.topic));
-    } catch (err) {
-      const type = (err as { type?: string }).type;
-      // Another process may have created them between list and create.
-      if (type === 'TOPIC_ALREADY_EXISTS') return;
-      // A broker that has just started may not know the topics it just created yet; list and create again.
-      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' && attempt < 10) {
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-        continue;
-      }
-      throw err;
-    }
-  }
-}
-
-/** New topics on a broker that has just started: until every partition has a leader, clients fail on them. */
-async function waitForLeaders(admin: Admin, topics: string[], ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const meta = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
-    const ready = meta?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0 && p.partitionErrorCode === 0));
-    if (ready) {
-      const offsets = await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))).catch(() => undefined);
-      if (offsets) return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const existing = new Set(await admin.listTopics());
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (err) {
+    // Another process may have created them between list and create.
+    if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
   }
 }

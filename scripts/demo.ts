@@ -27,11 +27,7 @@ const PHONES = Number(process.env['DEMO_PHONES'] ?? 300);
 const PING_EVERY_MS = 1000;
 
 const up = fileURLToPath(new URL('./stack/up.sh', import.meta.url));
-try {
-  execFileSync('bash', [up], { stdio: 'inherit' });
-} catch {
-  process.exit(1); // up.sh has already said what is wrong and what to do
-}
+execFileSync('bash', [up], { stdio: 'inherit' });
 
 const push = await LocalWebPushService.start();
 const vapid = webpush.generateVAPIDKeys();

@@ -25,30 +25,15 @@ export function startCouponWorker(rt: Pick<Runtime, 'config' | 'log' | 'metrics'
     onPublished: (n) => rt.metrics.outboxPublished.inc(n),
   });
   const sweeper = startSweeper(rt.pool, c.sweepEveryMs, rt.log, (n) => rt.metrics.claimsExpired.inc(n));
-  const impressions = startWithRetries(() => startImpressionConsumer(rt), rt.log);
+  const impressions = startImpressionConsumer(rt);
   const learner = startAffinityLearner(rt.pool, new PreferenceStore(rt.redis, rt.config.topics.prefix, rt.changelog), c.learnEveryMs, rt.log);
   impressions.catch((err: Error) => rt.log.error({ err: err.message }, 'delivery-results consumer failed to start; push impressions are not counted'));
-  const impressionsJoined = impressions.then((c) => c.joined);
-  impressionsJoined.catch(() => {}); // reported above; callers that wait for it still see the failure
   return {
     relay,
-    impressionsJoined,
+    impressionsJoined: impressions.then((c) => c.joined),
     async stop() {
       const consumer = await impressions.catch(() => undefined);
       await Promise.all([relay.stop(), sweeper.stop(), learner.stop(), consumer?.consumer.disconnect()]);
     },
   };
-}
-
-/** A broker that has just started may not know a new topic yet: try again for a while before giving up. */
-async function startWithRetries<T>(start: () => Promise<T>, log: Runtime['log'], attempts = 10): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (err) {
-      if (attempt >= attempts) throw err;
-      log.warn({ err: (err as Error).message, attempt }, 'delivery-results consumer could not start yet; retrying');
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
 }
