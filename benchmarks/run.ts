@@ -12,7 +12,7 @@ import { loadConfig } from '../pipeline/config.ts';
 import { PLANS, overloadScenario } from './plans.ts';
 import { runScenario, type ScenarioSpec } from './e2e/scenario.ts';
 import { measureIngest } from './e2e/ingest.ts';
-import { producerPerformance } from './alternatives/broker.ts';
+import { kafkajsCeiling, producerPerformance } from './alternatives/broker.ts';
 import { compareLookups } from './alternatives/geo-lookup.ts';
 import { compareClaims } from './alternatives/claims-compare.ts';
 import { buildReport } from './report/markdown.ts';
@@ -54,9 +54,14 @@ if (!skip.has('broker')) {
   const admin = kafka.admin();
   await admin.connect();
   results.broker = [];
+  results.kafkajs = [];
+  const topic = { partitions: 6, retentionMs: 24 * 3_600_000, timeoutS: 180 };
+  // Rounds alternate between the Java tool and kafkajs, so both see the same machine noise.
   for (let i = 0; i < plan.brokerRounds; i++) {
-    results.broker.push(await producerPerformance(admin, { partitions: 6, retentionMs: 24 * 3_600_000, records: plan.brokerRecords, timeoutS: 180 }));
+    results.broker.push(await producerPerformance(admin, { ...topic, records: plan.brokerRecords }));
     log(`broker: ProducerPerformance ${results.broker.at(-1)!.raw}`);
+    results.kafkajs.push(await kafkajsCeiling(admin, { ...topic, records: Math.min(plan.brokerRecords, 600_000) }));
+    log(`broker: kafkajs alone ${JSON.stringify(results.kafkajs.at(-1))}`);
   }
   await admin.disconnect();
 }

@@ -3,7 +3,7 @@
 import type { ScenarioResult } from '../e2e/summary.ts';
 import type { IngestResult } from '../e2e/ingest.ts';
 import type { LookupComparison } from '../alternatives/geo-lookup.ts';
-import type { BrokerResult } from '../alternatives/broker.ts';
+import type { BrokerResult, ClientCeiling } from '../alternatives/broker.ts';
 import type { ClaimsComparison } from '../alternatives/claims-compare.ts';
 
 export interface RunResults {
@@ -12,13 +12,15 @@ export interface RunResults {
   scenarios: ScenarioResult[];
   ingest?: IngestResult;
   broker?: BrokerResult[];
+  /** kafkajs alone producing the same records, rounds interleaved with `broker`. */
+  kafkajs?: ClientCeiling[];
   lookup?: LookupComparison;
   offerMemory?: { bytesPerOffer: number; indexBytesPerOffer: number; cellsPerOffer: number };
   claims?: ClaimsComparison;
 }
 
 export const byName = (l: LookupComparison, name: string) => l.results.find((r) => r.name === name)?.lookupsPerSec ?? NaN;
-const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
+export const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
 
 /** The run's headline scenario: the highest-rate one run at its nominal rate (not the overload). */
 export function headline(scenarios: ScenarioResult[]): ScenarioResult | undefined {
@@ -38,8 +40,16 @@ export function latestJson(r: RunResults): Record<string, unknown> {
   }
   if (r.ingest && r.broker?.length) {
     // gatewayPerSec stays one ping per request; the batched figure (ten per request) sits beside it.
-    const batched = r.ingest.gatewayBatched10PerSec === undefined ? {} : { gatewayBatched10PerSec: r.ingest.gatewayBatched10PerSec };
-    out['ingest'] = { gatewayPerSec: r.ingest.gatewayPerSec, ...batched, kafkaToolPerSec: medianOf(r.broker.map((b) => b.recordsPerSec)) };
+    const i = r.ingest;
+    out['ingest'] = {
+      gatewayPerSec: i.gatewayPerSec,
+      ...(i.gatewayBatched10PerSec === undefined ? {} : { gatewayBatched10PerSec: i.gatewayBatched10PerSec }),
+      ...(i.gatewayBatched100PerSec === undefined ? {} : { gatewayBatched100PerSec: i.gatewayBatched100PerSec }),
+      kafkaToolPerSec: medianOf(r.broker.map((b) => b.recordsPerSec)),
+      // The client library's own ceiling and the bare HTTP floor, measured in the same run.
+      ...(r.kafkajs?.length ? { kafkajsAlonePerSec: medianOf(r.kafkajs.map((k) => k.recordsPerSec)) } : {}),
+      ...(i.httpFloorPerSec === undefined ? {} : { httpFloorPerSec: i.httpFloorPerSec }),
+    };
   }
   if (r.claims?.byConcurrency.length) {
     // The headline is the most contended level measured (a flash coupon); every level is listed beside it.
