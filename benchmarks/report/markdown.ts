@@ -4,6 +4,7 @@ import type { ScenarioResult } from '../e2e/summary.ts';
 import type { IngestResult } from '../e2e/ingest.ts';
 import { byName, headline, medianOf, type RunResults } from './results.ts';
 import { cdfChart, lineChart } from './svg.ts';
+import { budgetMarkdown, budgetOf, floorsOf } from './budget.ts';
 
 export interface ReportFiles {
   markdown: string;
@@ -96,6 +97,7 @@ export function buildReport(r: RunResults, command: string, when: string): Repor
   if (r.scenarios.length) {
     md.push('## End to end', '', 'Phones walk a 20 km × 20 km street grid (random waypoints; 5% still, 70% walking 1–1.8 m/s, 25% cycling 3–6 m/s) and ping the real gateway over HTTP keep-alive, one ping per request, on an open-loop schedule: the device timestamp is when the ping fell due, so a generator or gateway falling behind shows up as latency. Latency is push arrival at the local Web Push service (VAPID verified, payload decrypted) minus that device timestamp. "Lost" = pings acknowledged with 202 minus pings the matcher group committed after the topic was drained.', '');
     md.push(...scenarioTable(r.scenarios), '');
+    if (main) md.push(...budgetMarkdown(budgetOf(main, floorsOf(r))), '');
     svgs['latency-cdf.svg'] = cdfChart('ping-to-push latency distribution (measured window)', r.scenarios.map((s) => ({ label: s.scenario, hist: s.detail.window.pushHist })));
     md.push('![latency distribution](latency-cdf.svg)', '');
     for (const s of r.scenarios) {

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { buildGateway } from '../../gateway/app.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
-import { verdict } from '../../pipeline/rate-limit.ts';
+import { Redis } from 'ioredis';
+import { RateLimiter, verdict } from '../../pipeline/rate-limit.ts';
 import { testEnv } from '../support/env.ts';
 import { loadConfig } from '../../pipeline/config.ts';
 
@@ -50,6 +51,24 @@ describe('rate limits', () => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(40);
     expect(statuses.filter((s) => s === 429)).toHaveLength(5);
     expect((await a.inject({ method: 'GET', url: '/healthz', headers: { 'x-forwarded-for': '203.0.113.9' } })).statusCode).toBe(200);
+  });
+
+  it('stays exact when checks of one event-loop turn share a Redis call, across two instances', async () => {
+    const prefix = `rl-batch-${Date.now()}.`;
+    const conns = [new Redis(rt.config.redisUrl), new Redis(rt.config.redisUrl)];
+    try {
+      const [x, y] = conns.map((c) => new RateLimiter(c, prefix));
+      const limit = { max: 100, windowMs: 60_000 };
+      // 300 checks on one key in one turn (they batch), split over two instances, plus other keys mixed in.
+      const verdicts = await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 ? x! : y!).hit('dev', i % 3 === 0 ? `other-${i}` : 'hot', limit)));
+      const hot = verdicts.filter((_, i) => i % 3 !== 0);
+      expect(hot.filter((v) => v.allowed)).toHaveLength(100);
+      expect(verdicts.filter((_, i) => i % 3 === 0).every((v) => v.allowed)).toBe(true);
+      const refused = hot.find((v) => !v.allowed);
+      expect(refused && !refused.allowed && refused.retryAfterSeconds).toBeGreaterThanOrEqual(59);
+    } finally {
+      await Promise.all(conns.map((c) => c.quit()));
+    }
   });
 
   it('computes the wait from what is left of the window', () => {

@@ -7,6 +7,8 @@ import { DEFAULT_CITY, makeOffers, newWalker, walk } from '../../benchmarks/sim/
 import { seededRng } from '../../benchmarks/sim/rng.ts';
 import { linearScale, logScale, niceStep } from '../../benchmarks/report/scale.ts';
 import { byLabels, parsePromText, sumOf } from '../../benchmarks/lib/prom-text.ts';
+import { budgetOf, floorsOf } from '../../benchmarks/report/budget.ts';
+import type { ScenarioResult } from '../../benchmarks/e2e/summary.ts';
 
 describe('MsHistogram', () => {
   it('gives nearest-rank quantiles to the millisecond', () => {
@@ -105,5 +107,38 @@ describe('Prometheus text', () => {
     expect(sumOf(s, 'nearcast_dropped_total')).toBe(15);
     expect(sumOf(s, 'nearcast_dropped_total', { reason: 'stale' })).toBe(12);
     expect(byLabels(s, 'nearcast_dropped_total')).toEqual({ 'stage=matcher,reason=stale': 12, 'stage=dispatcher,reason=expired': 3 });
+  });
+});
+
+describe('the CPU budget for 10,000 pings/s', () => {
+  const scenario = {
+    scenario: 's',
+    detail: { processes: { gateway: { cpuUsPerPing: 150 }, matcher: { cpuUsPerPing: 60 }, kafka: { cpuUsPerPing: 50 }, loadgen: { cpuUsPerPing: 80 }, sink: { cpuUsPerPing: 60 } } },
+  } as unknown as ScenarioResult;
+
+  it('is 200 µs per ping on two cores, and says what the cores carry as measured', () => {
+    const b = budgetOf(scenario, {});
+    expect(b.budgetUs).toBe(200);
+    expect(b.totalUs).toBe(400);
+    expect(b.ceilingAsMeasured).toBe(5000);
+    expect(b.ceilingGatewayAtFloor).toBeUndefined();
+  });
+
+  it('replaces the gateway by its measured floor, then drops the stand-ins for phones and push service', () => {
+    const b = budgetOf(scenario, { httpServerUs: 35, httpClientUs: 55, kafkajsUs: 10 });
+    expect(b.ceilingGatewayAtFloor).toBe(Math.round(2e6 / (400 - 150 + 45)));
+    expect(b.ceilingWithoutStandIns).toBe(Math.round(2e6 / (400 - 150 + 45 - 140)));
+  });
+
+  it('takes the floors from the HTTP-floor ingest rounds and the kafkajs rounds (medians)', () => {
+    const f = floorsOf({
+      commit: 'x', plan: 'quick', scenarios: [],
+      ingest: { gatewayPerSec: 1, ackMaxMs: 0, gatewayCpuCores: 1, offeredPerSec: 1, runs: [
+        { target: 'http-floor', pingsPerRequest: 1, perSec: 20_000, cpuCores: 0.7, loadgenCpuCores: 1, offeredPerSec: 0, ackMaxMs: 0, avgPublishBatch: 0, byStatus: {} },
+        { target: 'gateway', pingsPerRequest: 1, perSec: 10_000, cpuCores: 1, loadgenCpuCores: 0.6, offeredPerSec: 0, ackMaxMs: 0, avgPublishBatch: 0, byStatus: {} },
+      ] },
+      kafkajs: [{ recordsPerSec: 100_000, cpuCores: 1, records: 1 }],
+    });
+    expect(f).toEqual({ httpServerUs: 35, httpClientUs: 50, kafkajsUs: 10 });
   });
 });
