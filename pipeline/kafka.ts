@@ -12,6 +12,23 @@ export function topicNames(prefix: string): TopicNames {
   return out;
 }
 
+/**
+ * Broker answers kafkajs retries by itself (a coordinator or leader still
+ * loading after a broker start, a rebalance, a topic just created). Logged as
+ * errors they alarm whoever starts the demo on a fresh broker; if the retries
+ * run out, the caller gets the error and logs it.
+ */
+const TRANSIENT = [
+  "The coordinator is loading and hence can't process requests",
+  'The group coordinator is not available',
+  'This is not the correct coordinator',
+  'There is no leader for this topic-partition',
+  'This server does not host this topic-partition',
+  'This server is not the leader for that topic-partition',
+];
+export const isTransientBrokerAnswer = (message: string, error: unknown): boolean =>
+  message.startsWith('Response ') && typeof error === 'string' && TRANSIENT.some((t) => error.startsWith(t));
+
 export function createKafka(config: Config, log: Logger, clientSuffix = ''): Kafka {
   const kLog = log.child({ component: 'kafkajs' });
   return new Kafka({
@@ -26,7 +43,8 @@ export function createKafka(config: Config, log: Logger, clientSuffix = ''): Kaf
       // Bounded producer retries are deliberate (a stuck write must become a 503, not a hang);
       // the only cost kafkajs warns about is a possible duplicate ping, which is harmless.
       if (String(message).startsWith('Limiting retries for the idempotent producer')) return;
-      const fn = level <= logLevel.ERROR ? kLog.error.bind(kLog) : level === logLevel.WARN ? kLog.warn.bind(kLog) : kLog.debug.bind(kLog);
+      const quiet = isTransientBrokerAnswer(String(message), extra['error']);
+      const fn = quiet ? kLog.debug.bind(kLog) : level <= logLevel.ERROR ? kLog.error.bind(kLog) : level === logLevel.WARN ? kLog.warn.bind(kLog) : kLog.debug.bind(kLog);
       fn({ namespace: entry.namespace, ...extra }, String(message));
     },
   });
