@@ -1,7 +1,7 @@
 // Per-minute figures of a soak from the load generator's and the push sink's
 // one-second ticks: what was offered and acknowledged, what was pushed, and
 // the ping-to-push percentiles of the pushes that arrived in that minute. Pure.
-import { MsHistogram } from '../lib/histogram.ts';
+import { foldTicks, total } from '../lib/ticks.ts';
 import type { LoadgenTick, SinkTick } from '../procs/ipc.ts';
 
 export interface MinuteStats {
@@ -27,22 +27,10 @@ export interface MinuteStats {
   pastTtl: number;
 }
 
-const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
-
 /** Stats over ticks with t in (start + fromS, start + toS]: a tick covers the second before its time. */
 export function windowOf(load: readonly LoadgenTick[], sink: readonly SinkTick[], startMs: number, fromS: number, toS: number, minute = 0): MinuteStats {
-  const inWin = (t: number) => t > startMs + fromS * 1000 && t <= startMs + toS * 1000;
-  const loads = load.filter((t) => inWin(t.t));
-  const sinks = sink.filter((t) => inWin(t.t));
-  const secs = Math.max(1, toS - fromS);
-  const ack = new MsHistogram(60_000);
-  const push = new MsHistogram();
-  const failed: Record<string, number> = {};
-  for (const t of loads) {
-    ack.addSparse(t.ackHist, t.ackMax);
-    for (const [k, n] of Object.entries(t.byStatus)) if (k !== '202') failed[k] = (failed[k] ?? 0) + n;
-  }
-  for (const t of sinks) push.addSparse(t.hist, t.max);
+  const { loads, sinks, secs, ack, push, failed } = foldTicks(load, sink, startMs, fromS, toS);
+  const sum = total;
   const offered = sum(loads, (t) => t.due);
   const acked = sum(loads, (t) => t.acked);
   const pushes = sum(sinks, (t) => t.pushes);

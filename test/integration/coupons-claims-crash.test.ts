@@ -1,44 +1,14 @@
 // A claiming gateway killed with SIGKILL in the middle of a burst of claims:
 // no claim it answered 201 is lost, no unit is held twice, the cap stays exact,
 // and the users it left without an answer can simply claim again.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCouponStack, type CouponStack } from '../support/coupons.ts';
+import { startClaimer } from '../support/claimers.ts';
 
-const WORKER = fileURLToPath(new URL('../support/claim-worker.ts', import.meta.url));
 const CAP = 500;
 /** Users per claiming process: the victim's burst must outlast the kill. */
 const PER_PROCESS = [800, 200];
-
-type Result = { status: number; code?: string; error?: string };
-
-interface Claimer {
-  child: ChildProcess;
-  answers: Result[];
-  run(offerId: string, users: string[]): Promise<void>;
-}
-
-function startClaimer(env: Record<string, string>, workerId: number): Promise<Claimer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env, NEARCAST_WORKER_ID: String(workerId), NEARCAST_DB_POOL_SIZE: '10' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const answers: Result[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('claimer did not start within 30 s')), 30_000);
-    child.once('message', () => {
-      clearTimeout(timer);
-      child.on('message', (m: { result?: Result }) => m.result && answers.push(m.result));
-      resolve({
-        child,
-        answers,
-        run: (offerId, users) => new Promise<void>((done) => {
-          child.on('message', (m: { done?: boolean }) => m.done && done());
-          child.once('exit', () => done());
-          child.send({ go: true, offerId, users, stream: true });
-        }),
-      });
-    });
-  });
-}
 
 describe('claims across a gateway crash', () => {
   let s: CouponStack;
@@ -62,6 +32,7 @@ describe('claims across a gateway crash', () => {
     while (victim.answers.length < 5 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
     victim.child.kill('SIGKILL');
     await Promise.all(runs);
+    expect(victim.answers.length).toBeLessThan(PER_PROCESS[0]!); // killed mid-burst, not after it
 
     const db = s.rt.pool;
     const liveClaims = async () => (await db.query<{ code: string; user_id: string; unit_no: number }>(

@@ -2,40 +2,19 @@
 // with its own gateway and connection pool, against an offer capped at 100
 // (and at one per user): exactly 100 live claims, no user over its cap, all
 // codes unique. Then the claims lapse and their units return to the pool.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../../gateway/app.ts';
 import { startCouponStack, type CouponStack } from '../support/coupons.ts';
 import { eventually } from '../support/harness.ts';
+import { startClaimer } from '../support/claimers.ts';
 
-const WORKER = fileURLToPath(new URL('../support/claim-worker.ts', import.meta.url));
 const PROCESSES = 4;
 const PER_PROCESS = 250;
 const USERS = 400;
 const CAP = 100;
 // Long enough that no claim lapses during the burst on a busy 2-core machine.
 const TTL = 12;
-
-type Result = { status: number; code?: string; error?: string };
-
-function startClaimer(env: Record<string, string>, workerId: number): Promise<{ child: ChildProcess; run(offerId: string, users: string[]): Promise<Result[]> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env, NEARCAST_WORKER_ID: String(workerId), NEARCAST_DB_POOL_SIZE: '15' }, stdio: ['ignore', process.env['CLAIMER_LOG'] ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('claimer did not start within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`claimer exited early (${code})`)));
-    child.once('message', () => {
-      clearTimeout(timer);
-      resolve({
-        child,
-        run: (offerId, users) => new Promise<Result[]>((done) => {
-          child.once('message', (m: { results: Result[] }) => done(m.results));
-          child.send({ go: true, offerId, users });
-        }),
-      });
-    });
-  });
-}
 
 describe('exact caps under concurrency', () => {
   let s: CouponStack;
@@ -51,7 +30,7 @@ describe('exact caps under concurrency', () => {
 
   it(`gives exactly ${CAP} units to ${PROCESSES * PER_PROCESS} concurrent claims from ${PROCESSES} processes, then returns lapsed units`, async () => {
     const { offerId } = await s.liveOffer({ caps: { maxTotal: CAP, maxPerUser: 1 }, claimTtlSeconds: TTL });
-    const claimers = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => startClaimer(s.env, i + 1)));
+    const claimers = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => startClaimer(s.env, i + 1, 15)));
     children.push(...claimers.map((c) => c.child));
     // Users overlap across processes (400 users, 1,000 claims), so the per-user cap is raced too.
     const started = Date.now();

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { DEFAULT_PREFERENCES, PreferenceStore } from '../../pipeline/user-preferences.ts';
+import type { StateChangelog, StateWrite } from '../../pipeline/state-changelog.ts';
 import { testConfig } from '../support/env.ts';
 
 describe('concurrent preference writers', () => {
@@ -29,15 +30,24 @@ describe('concurrent preference writers', () => {
   it('never brings back a consent withdrawn while a learner was writing', async () => {
     const phone = another();
     await store.update('cleo', () => ({ ...DEFAULT_PREFERENCES, consent: true }));
-    // The learner read consent=true; the phone withdraws before the learner writes.
+    // The interleaving is forced, not hoped for: the learner reads consent=true, then its
+    // write waits (in its changelog step) until the phone's withdrawal has landed in Redis.
     let withdrawn: Promise<unknown> | undefined;
-    await store.update('cleo', (p) => {
+    let learnerReads = 0;
+    const held = { record: async (writes: readonly StateWrite[]) => {
+      await withdrawn;
+      return rt.changelog.record(writes);
+    } } as unknown as StateChangelog;
+    const learner = new PreferenceStore(rt.redis, rt.config.topics.prefix, held);
+    await learner.update('cleo', (p) => {
+      learnerReads++;
       withdrawn ??= phone.update('cleo', (q) => ({ ...q!, consent: false }));
       return { ...p!, learnedInterests: { food: 0.9 } };
     });
-    await withdrawn;
     const stored = await store.get('cleo');
+    // A plain read-modify-write would have written consent=true back here.
     expect(stored?.consent).toBe(false);
     expect(stored?.learnedInterests).toEqual({ food: 0.9 });
+    expect(learnerReads).toBe(2); // its first compare-and-set lost, so it read again
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRng } from '../../benchmarks/sim/rng.ts';
 import { OfferDirectory, coverCircle, resolutionFor } from '../../processors/matcher/directory.ts';
 import { distanceM, inPolygon, ringCentre } from '../../processors/matcher/shapes.ts';
 import { OFFER_DEFAULTS, type Offer, type Point } from '../../schemas/types.ts';
@@ -134,15 +135,7 @@ describe('polygon geofences', () => {
 // every offer returns, everywhere: a metre either side of edges, across the
 // antimeridian, near the poles, for circles of 10 m–10 km and polygons of up
 // to 2,000 vertices.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 
 /** The exact spherical destination, longitude wrapped into [-180, 180]. */
 function destination(lat: number, lng: number, metres: number, bearing: number): [number, number] {

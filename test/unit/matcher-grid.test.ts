@@ -3,19 +3,12 @@
 // puts in that cell. Checked at random, worldwide, with the antimeridian and
 // the poles sampled on purpose.
 import { describe, expect, it } from 'vitest';
+import { seededRng } from '../../benchmarks/sim/rng.ts';
 import { cellToBoundary, latLngToCell } from 'h3-js';
 import { GridLevel, type LatLngBox } from '../../processors/matcher/grid.ts';
 import { bucketDegFor, coverBoxes } from '../../processors/matcher/cover.ts';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 
 /** Whether the box contains the point, the box's longitudes taken modulo 360. */
 function contains(b: LatLngBox, lat: number, lng: number): boolean {
