@@ -11,6 +11,7 @@ import { createLogger } from '../pipeline/logger.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import { PLANS, overloadScenario } from './plans.ts';
 import { runScenario, type ScenarioSpec } from './e2e/scenario.ts';
+import { largestSustained } from './e2e/summary.ts';
 import { measureIngest } from './e2e/ingest.ts';
 import { kafkajsCeiling, producerPerformance } from './alternatives/broker.ts';
 import { compareLookups } from './alternatives/geo-lookup.ts';
@@ -42,8 +43,8 @@ if (!skip.has('e2e')) {
     log(`${spec.name}: ${JSON.stringify(results.scenarios.at(-1)!.e2e)}`);
   }
   if (plan.overload && (!values.only || values.only.includes('overload-2x'))) {
-    const sustained = results.scenarios.filter((s) => s.detail.sustained).map((s) => s.detail.window.offeredPerSec);
-    const best = sustained.length ? Math.max(...sustained) : Math.max(500, ...results.scenarios.map((s) => s.detail.window.pingsPerSec * 0.8));
+    const sustained = largestSustained(results.scenarios);
+    const best = sustained ? sustained.window.offeredPerSec : Math.max(500, ...results.scenarios.map((s) => s.detail.window.pingsPerSec * 0.8));
     log(`overload: highest sustained rate ${Math.round(best)}/s, so 2× is ${Math.round(2 * best)}/s`);
     results.scenarios.push(await runScenario(withOverrides(overloadScenario(best)), log));
   }

@@ -1,8 +1,8 @@
 // Turns what a scenario observed into its result: headline numbers over the
 // measured window (after the warm-up), the same per rate phase, per-process
 // CPU and memory, and the per-second series for the plots. Pure.
-import { MsHistogram } from '../lib/histogram.ts';
 import type { SinkTick } from '../procs/ipc.ts';
+import { foldTicks, total } from '../lib/ticks.ts';
 import type { Observer, SecondRow } from './observe.ts';
 import type { ScenarioSpec } from './scenario.ts';
 
@@ -22,6 +22,8 @@ export interface WindowStats {
   failedRequests: Record<string, number>;
   /** Ping-to-push latencies of the window as sparse [ms, count] pairs (for the distribution plot). */
   pushHist: Array<[number, number]>;
+  /** CPU of each process over this window (on rate phases; the scenario's whole window has detail.processes). */
+  processes?: Record<string, ProcessCost>;
 }
 
 export interface ProcessCost {
@@ -71,19 +73,8 @@ export interface SummaryInput {
 }
 
 export function windowStats(i: SummaryInput, fromS: number, toS: number, rate: number): WindowStats {
-  const inWin = (t: number) => t > i.start + fromS * 1000 && t <= i.start + toS * 1000;
-  const loads = i.obs.loadTicks.filter((t) => inWin(t.t));
-  const sinks = i.obs.sinkTicks.filter((t) => inWin(t.t));
-  const secs = Math.max(1, toS - fromS);
-  const ack = new MsHistogram(60_000);
-  const push = new MsHistogram();
-  const failed: Record<string, number> = {};
-  for (const t of loads) {
-    ack.addSparse(t.ackHist, t.ackMax);
-    for (const [k, n] of Object.entries(t.byStatus)) if (k !== '202') failed[k] = (failed[k] ?? 0) + n;
-  }
-  for (const t of sinks) push.addSparse(t.hist, t.max);
-  const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
+  const { loads, sinks, secs, ack, push, failed } = foldTicks(i.obs.loadTicks, i.obs.sinkTicks, i.start, fromS, toS);
+  const sum = total;
   return {
     fromS, toS, rate,
     offeredPerSec: Math.round(sum(loads, (t) => t.due) / secs),
@@ -110,6 +101,22 @@ function processCosts(i: SummaryInput, fromS: number, toS: number, pings: number
   return { processes: out, machineBusyCores: round2((b.machineBusy - a.machineBusy) / dt) };
 }
 
+/** A window kept up: every ping offered was sent and acknowledged, and both latencies stayed within 500 ms at p99. */
+export function holds(w: WindowStats): boolean {
+  return w.pingsPerSec >= 0.99 * w.offeredPerSec && w.p99Ms <= 500 && w.ackP99Ms <= 500 && w.notSent === 0;
+}
+
+/** The highest rate any scenario, or any rate phase of one, sustained (nothing lost or doubled in that scenario). */
+export function largestSustained(scenarios: readonly ScenarioResult[]): { scenario: string; rate: number; window: WindowStats } | undefined {
+  let best: { scenario: string; rate: number; window: WindowStats } | undefined;
+  for (const s of scenarios) {
+    if (s.e2e.lost > 0 || s.e2e.duplicates > 0) continue;
+    const windows = s.detail.phases.length > 1 ? s.detail.phases : [s.detail.window];
+    for (const w of windows) if (holds(w) && (!best || w.pingsPerSec > best.window.pingsPerSec)) best = { scenario: s.scenario, rate: w.rate, window: w };
+  }
+  return best;
+}
+
 export function summarise(i: SummaryInput): ScenarioResult {
   const phases = i.spec.phases ?? [{ untilS: i.spec.warmupS + i.spec.steadyS, rate: 1 }];
   const totalS = phases.at(-1)!.untilS;
@@ -118,7 +125,10 @@ export function summarise(i: SummaryInput): ScenarioResult {
   let from = 0;
   for (const p of phases) {
     const s = Math.max(from, i.spec.warmupS);
-    if (p.untilS > s) perPhase.push(windowStats(i, s, p.untilS, p.rate));
+    if (p.untilS > s) {
+      const w = windowStats(i, s, p.untilS, p.rate);
+      perPhase.push({ ...w, processes: processCosts(i, s, p.untilS, w.pingsPerSec * (p.untilS - s)).processes });
+    }
     from = p.untilS;
   }
   const acked = i.obs.loadTicks.reduce((a, t) => a + t.acked, 0);
@@ -126,7 +136,7 @@ export function summarise(i: SummaryInput): ScenarioResult {
   const duplicates = sinks.reduce((a, t) => a + t.duplicates, 0);
   const lost = Math.max(0, acked - i.consumed);
   const costs = processCosts(i, i.spec.warmupS, totalS, window.pingsPerSec * (totalS - i.spec.warmupS));
-  const sustained = window.pingsPerSec >= 0.99 * window.offeredPerSec && window.p99Ms <= 500 && window.ackP99Ms <= 500 && lost === 0 && duplicates === 0 && window.notSent === 0;
+  const sustained = holds(window) && lost === 0 && duplicates === 0;
   return {
     scenario: i.spec.name,
     e2e: { phones: i.spec.phones, pingsPerSec: window.pingsPerSec, p50Ms: window.p50Ms, p99Ms: window.p99Ms, maxMs: window.maxMs, acked, lost, duplicates, staleDropped: i.staleDropped },

@@ -2,7 +2,7 @@
 // the same run: each process's CPU per acknowledged ping in the headline
 // scenario, against the floors measured beside it (the bare HTTP server, the
 // load generator's client side, kafkajs alone). Pure.
-import type { ScenarioResult } from '../e2e/summary.ts';
+import type { ScenarioResult, WindowStats } from '../e2e/summary.ts';
 import type { RunResults } from './results.ts';
 import { medianOf } from './results.ts';
 
@@ -49,13 +49,15 @@ export function floorsOf(r: RunResults): Floors {
   return out;
 }
 
-export function budgetOf(s: ScenarioResult, floors: Floors): Budget {
-  const byProcess = Object.entries(s.detail.processes).map(([process, c]) => ({ process, us: c.cpuUsPerPing, standIn: STAND_INS.has(process) }));
+/** Costs where the largest sustained rate was measured (that phase's own window if it has one), else the scenario's window. */
+export function budgetOf(s: ScenarioResult, floors: Floors, phase?: WindowStats): Budget {
+  const where = phase?.processes ? `${s.scenario} at ×${phase.rate} (${Math.round(phase.pingsPerSec).toLocaleString('en-US')} pings/s)` : s.scenario;
+  const byProcess = Object.entries(phase?.processes ?? s.detail.processes).map(([process, c]) => ({ process, us: c.cpuUsPerPing, standIn: STAND_INS.has(process) }));
   const totalUs = byProcess.reduce((a, p) => a + p.us, 0);
   const ceiling = (us: number) => Math.round((CORES * 1e6) / us);
   const gatewayUs = byProcess.find((p) => p.process === 'gateway')?.us;
   const floorGateway = floors.httpServerUs !== undefined && floors.kafkajsUs !== undefined ? floors.httpServerUs + floors.kafkajsUs : undefined;
-  const out: Budget = { scenario: s.scenario, budgetUs: BUDGET_US, totalUs, byProcess, floors, ceilingAsMeasured: ceiling(totalUs) };
+  const out: Budget = { scenario: where, budgetUs: BUDGET_US, totalUs, byProcess, floors, ceilingAsMeasured: ceiling(totalUs) };
   if (gatewayUs !== undefined && floorGateway !== undefined) {
     const atFloor = totalUs - gatewayUs + floorGateway;
     out.ceilingGatewayAtFloor = ceiling(atFloor);
@@ -71,7 +73,7 @@ export function budgetMarkdown(b: Budget): string[] {
   const out = [
     `## What ${n(TARGET_PINGS_PER_SEC)} pings/s would take here`,
     '',
-    `${CORES} cores carry ${n(TARGET_PINGS_PER_SEC)} pings/s only if every process together spends at most **${us(b.budgetUs)} of CPU per ping**. Measured in ${b.scenario} (CPU per acknowledged ping from /proc, whole measured window):`,
+    `${CORES} cores carry ${n(TARGET_PINGS_PER_SEC)} pings/s only if every process together spends at most **${us(b.budgetUs)} of CPU per ping**. Measured in ${b.scenario}, the largest rate sustained in this run where there is one (CPU per acknowledged ping from /proc over that window):`,
     '',
     '| process | CPU per ping | note |',
     '|---|---|---|',

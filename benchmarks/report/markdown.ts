@@ -1,6 +1,6 @@
 // REPORT.md and its plots from one run's results: every figure with its
 // target, met or missed, and the exact command that produced it. Pure.
-import type { ScenarioResult } from '../e2e/summary.ts';
+import { holds, largestSustained, type ScenarioResult } from '../e2e/summary.ts';
 import type { IngestResult } from '../e2e/ingest.ts';
 import { byName, headline, medianOf, type RunResults } from './results.ts';
 import { cdfChart, lineChart } from './svg.ts';
@@ -38,7 +38,7 @@ function scenarioTable(ss: ScenarioResult[]): string[] {
     for (const w of s.detail.phases.length > 1 ? [s.detail.window, ...s.detail.phases] : [s.detail.window]) {
       const failed = Object.entries(w.failedRequests).map(([k, v]) => `${k}: ${v}`).join(', ') || '0';
       const phase = w === s.detail.window ? `measured ${w.fromS}–${w.toS} s` : `×${w.rate} ${w.fromS}–${w.toS} s`;
-      out.push(`| ${s.scenario} | ${phase} | ${n(w.offeredPerSec)} | ${n(w.pingsPerSec)} | ${n(w.ackP50Ms)} / ${n(w.ackP99Ms)} | ${w.pushesPerSec} | ${n(w.p50Ms)} / ${n(w.p99Ms)} / ${n(w.maxMs)} | ${n(w.notSent)} | ${failed} | ${w === s.detail.window ? (s.detail.sustained ? 'yes' : 'no') : ''} |`);
+      out.push(`| ${s.scenario} | ${phase} | ${n(w.offeredPerSec)} | ${n(w.pingsPerSec)} | ${n(w.ackP50Ms)} / ${n(w.ackP99Ms)} | ${w.pushesPerSec} | ${n(w.p50Ms)} / ${n(w.p99Ms)} / ${n(w.maxMs)} | ${n(w.notSent)} | ${failed} | ${w === s.detail.window ? (s.detail.sustained ? 'yes' : 'no') : holds(w) ? 'yes' : 'no'} |`);
     }
   }
   out.push('', '| scenario | acked (whole run) | lost | duplicate pushes | stale dropped | pushes past TTL | drops by reason | avg Kafka batch at gateway |', '|---|---|---|---|---|---|---|---|');
@@ -63,7 +63,11 @@ export function buildReport(r: RunResults, command: string, when: string): Repor
   const targets: string[] = ['| target | measured | verdict |', '|---|---|---|'];
   if (main) {
     const w = main.detail.window;
-    targets.push(`| ≥ 10,000 pings/s end to end, p99 ping→push ≤ 500 ms, 0 lost, 0 duplicates | ${n(w.pingsPerSec)} pings/s (${main.scenario}), p99 ${n(w.p99Ms)} ms, ${n(main.e2e.lost)} lost, ${n(main.e2e.duplicates)} duplicates | ${verdict(w.pingsPerSec >= 10_000 && w.p99Ms <= 500 && main.e2e.lost === 0 && main.e2e.duplicates === 0)} |`);
+    const best = largestSustained(r.scenarios);
+    const held = best ? `; largest rate sustained: **${n(best.window.pingsPerSec)} pings/s** (${best.scenario}${best.rate !== 1 || r.scenarios.find((x) => x.scenario === best.scenario)!.detail.phases.length > 1 ? ` at ×${best.rate}` : ''}), p50 ${n(best.window.p50Ms)} ms, p99 ${n(best.window.p99Ms)} ms` : '; no scenario sustained';
+    const lost = r.scenarios.reduce((a, x) => a + x.e2e.lost, 0);
+    const dups = r.scenarios.reduce((a, x) => a + x.e2e.duplicates, 0);
+    targets.push(`| ≥ 10,000 pings/s end to end, p99 ping→push ≤ 500 ms, 0 lost, 0 duplicates | ${n(w.pingsPerSec)} pings/s acknowledged in ${main.scenario} (p99 ${n(w.p99Ms)} ms)${held}; every scenario: ${n(lost)} lost, ${n(dups)} duplicates | ${verdict((best?.window.pingsPerSec ?? 0) >= 10_000 && lost === 0 && dups === 0)} |`);
   }
   if (r.lookup) {
     const near = byName(r.lookup, 'nearcast');
@@ -97,7 +101,10 @@ export function buildReport(r: RunResults, command: string, when: string): Repor
   if (r.scenarios.length) {
     md.push('## End to end', '', 'Phones walk a 20 km × 20 km street grid (random waypoints; 5% still, 70% walking 1–1.8 m/s, 25% cycling 3–6 m/s) and ping the real gateway over HTTP keep-alive, one ping per request, on an open-loop schedule: the device timestamp is when the ping fell due, so a generator or gateway falling behind shows up as latency. Latency is push arrival at the local Web Push service (VAPID verified, payload decrypted) minus that device timestamp. "Lost" = pings acknowledged with 202 minus pings the matcher group committed after the topic was drained.', '');
     md.push(...scenarioTable(r.scenarios), '');
-    if (main) md.push(...budgetMarkdown(budgetOf(main, floorsOf(r))), '');
+    // Costs are read where the largest rate was sustained: a saturated window inflates them (contention, queues).
+    const best = largestSustained(r.scenarios);
+    const at = best ? r.scenarios.find((x) => x.scenario === best.scenario) : main;
+    if (at) md.push(...budgetMarkdown(budgetOf(at, floorsOf(r), best?.window)), '');
     svgs['latency-cdf.svg'] = cdfChart('ping-to-push latency distribution (measured window)', r.scenarios.map((s) => ({ label: s.scenario, hist: s.detail.window.pushHist })));
     md.push('![latency distribution](latency-cdf.svg)', '');
     for (const s of r.scenarios) {
