@@ -11,6 +11,8 @@ export interface Plan {
   overload: boolean;
   lookup: { offers: number; pings: number; seconds: number; rounds: number };
   ingestSeconds: number;
+  /** Interleaved rounds of the ingest comparison (HTTP floor, 1, 10 and 100 pings per request). */
+  ingestRounds: number;
   brokerRecords: number;
   brokerRounds: number;
   claims: ClaimsPlan;
@@ -24,6 +26,7 @@ export const PLANS: Record<string, Plan> = {
     overload: false,
     lookup: { offers: OFFERS, pings: 20_000, seconds: 1.5, rounds: 3 },
     ingestSeconds: 6,
+    ingestRounds: 1,
     brokerRecords: 600_000,
     brokerRounds: 1,
     claims: { seconds: 3, concurrencies: [16, 128], rounds: 1, poolSize: 32 },
@@ -37,6 +40,7 @@ export const PLANS: Record<string, Plan> = {
     overload: true,
     lookup: { offers: OFFERS, pings: 100_000, seconds: 4, rounds: 3 },
     ingestSeconds: 20,
+    ingestRounds: 3,
     brokerRecords: 3_000_000,
     brokerRounds: 3,
     claims: { seconds: 6, concurrencies: [16, 64, 256], rounds: 3, poolSize: 32 },
@@ -44,16 +48,19 @@ export const PLANS: Record<string, Plan> = {
 };
 
 /**
- * The largest rate this machine sustains, found in one run: 150,000 phones
- * (5,000 pings/s) warm up, then ping faster in 40 s steps up to twice that
- * (10,000 pings/s, the target); each step is judged on its own window.
+ * The largest rate this machine sustains, found in one run. 150,000 phones
+ * first ping at 0.6× (3,000 pings/s) for 90 s: every phone is new, so its
+ * first ping inside a fence is an entry and the first minute is a burst of
+ * pushes, which real phones coming online over the day never make. Then the
+ * rate steps up every 30 s from 4,000 to 10,000 pings/s (the target); each
+ * step is judged on its own window, and the last one that held is the answer.
  */
 export function rampScenario(): ScenarioSpec {
-  const warmupS = 75;
-  const steps = [1.2, 1.4, 1.6, 1.8, 2.0];
+  const warmupS = 90;
+  const steps = [0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0];
   return {
-    name: 'ramp-5k-to-10k', phones: 150_000, intervalMs: 30_000, offers: OFFERS, warmupS, steadyS: steps.length * 40,
-    phases: [{ untilS: warmupS, rate: 1 }, ...steps.map((rate, i) => ({ untilS: warmupS + (i + 1) * 40, rate }))],
+    name: 'ramp-4k-to-10k', phones: 150_000, intervalMs: 30_000, offers: OFFERS, warmupS, steadyS: steps.length * 30,
+    phases: [{ untilS: warmupS, rate: 0.6 }, ...steps.map((rate, i) => ({ untilS: warmupS + (i + 1) * 30, rate }))],
   };
 }
 

@@ -49,7 +49,7 @@ if (!skip.has('e2e')) {
     results.scenarios.push(await runScenario(withOverrides(overloadScenario(best)), log));
   }
 }
-if (!skip.has('ingest')) results.ingest = await measureIngest(plan.ingestSeconds, log);
+if (!skip.has('ingest')) results.ingest = await measureIngest(plan.ingestSeconds, log, { rounds: plan.ingestRounds });
 if (!skip.has('broker')) {
   const kafka = createKafka(loadConfig({ NEARCAST_TOKEN_SECRET: 'x'.repeat(32) }), createLogger('warn'), '-bench');
   const admin = kafka.admin();
