@@ -3,6 +3,7 @@
 // offers seeded through the admin API; every phone registered for Web Push.
 // `teardown` stops what it started and deletes the run's topics and keys.
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import webpush from 'web-push';
 import { loadConfig, type Config } from '../../pipeline/config.ts';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
@@ -39,13 +40,27 @@ export interface SystemOptions {
 }
 
 const PROFILE_DIR = 'benchmarks/results/profiles';
-const port = () => 20_000 + Math.floor(Math.random() * 20_000);
+/**
+ * A port nobody listens on now, chosen by the kernel. A random pick in
+ * 20000–40000 once collided with an ephemeral port of one of the run's own
+ * thousands of client sockets (Linux hands those out from 32768 up).
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 export async function startSystem(o: SystemOptions): Promise<System> {
   const sink = startChild('push-sink', 'benchmarks/procs/push-sink.ts', ['1000'], {});
   const ready = await nextMessage<SinkReady>(sink, 'ready', 60_000);
   const vapid = webpush.generateVAPIDKeys();
-  const ports = { gateway: port(), matcher: port(), dispatcher: port() };
+  const ports = { gateway: await freePort(), matcher: await freePort(), dispatcher: await freePort() };
   const env: Record<string, string> = {
     NEARCAST_TOPIC_PREFIX: `bench.${Date.now().toString(36)}${randomBytes(2).toString('hex')}.`,
     NEARCAST_TOPIC_PARTITIONS: String(o.partitions),
