@@ -47,7 +47,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const revocations = new Revocations(deps.redis, deps.config.topics.prefix, deps.changelog, now);
   revocations.listen();
   app.addHook('onClose', async () => revocations.close());
-  const key: TokenVerifier = { key: secretKey(deps.config.auth.tokenSecret), revokedBefore: (s) => revocations.revokedBefore(s) };
+  const key: TokenVerifier = { key: secretKey(deps.config.auth.tokenSecret), revokedBefore: (s) => revocations.revokedBefore(s), cacheSize: deps.config.auth.tokenCacheSize };
   const loop = new EventLoopMonitor().start();
   app.addHook('onClose', async () => loop.stop());
   const ctx: GatewayContext = { ...deps, key, revocations, now, loop };

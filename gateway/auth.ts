@@ -5,6 +5,7 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { NearcastError } from '../pipeline/errors.ts';
+import { AdmittingCache } from './token-cache.ts';
 
 export type Role = 'device' | 'admin' | 'marketer' | 'approver' | 'partner';
 export const ROLES: readonly Role[] = ['device', 'admin', 'marketer', 'approver', 'partner'];
@@ -38,13 +39,14 @@ interface Verified {
 }
 
 /** Per signing key: the key object (made once) and the tokens already verified with it. */
-const verifiers = new WeakMap<Uint8Array, { hmacKey: KeyObject; verified: Map<string, Verified> }>();
-const MAX_CACHED_TOKENS = 100_000;
+const verifiers = new WeakMap<Uint8Array, { hmacKey: KeyObject; verified: AdmittingCache<Verified> }>();
+/** About 300 bytes each: the default bounds the cache near 30 MB. */
+export const DEFAULT_TOKEN_CACHE_SIZE = 100_000;
 
-function verifierFor(key: Uint8Array) {
+function verifierFor(key: Uint8Array, cacheSize: number) {
   let v = verifiers.get(key);
   if (!v) {
-    v = { hmacKey: createSecretKey(key), verified: new Map() };
+    v = { hmacKey: createSecretKey(key), verified: new AdmittingCache<Verified>(cacheSize) };
     verifiers.set(key, v);
   }
   return v;
@@ -58,10 +60,10 @@ const invalid = (why: string) => new NearcastError('UNAUTHENTICATED', 'invalid o
  * verified once is remembered until it expires: the HMAC and JSON work is
  * paid once per token, not once per request (it was half the gateway's CPU).
  */
-export async function authenticate(key: Uint8Array, header: string | undefined, nowMs: number = Date.now()): Promise<Principal> {
+export async function authenticate(key: Uint8Array, header: string | undefined, nowMs: number = Date.now(), cacheSize = DEFAULT_TOKEN_CACHE_SIZE): Promise<Principal> {
   if (!header?.startsWith('Bearer ')) throw new NearcastError('UNAUTHENTICATED', 'missing bearer token');
   const token = header.slice(7);
-  const v = verifierFor(key);
+  const v = verifierFor(key, cacheSize);
   const now = Math.floor(nowMs / 1000);
   const hit = v.verified.get(token);
   if (hit) {
@@ -89,7 +91,6 @@ export async function authenticate(key: Uint8Array, header: string | undefined, 
   if (typeof claims.nbf === 'number' && claims.nbf > now) throw invalid('not yet valid');
   if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(claims.role as Role)) throw invalid('token lacks subject or role');
   const principal: Principal = { userId: claims.sub, role: claims.role as Role, issuedAt: typeof claims.iat === 'number' ? claims.iat : 0 };
-  if (v.verified.size >= MAX_CACHED_TOKENS) v.verified.delete(v.verified.keys().next().value!);
   v.verified.set(token, { principal, exp: claims.exp });
   return principal;
 }

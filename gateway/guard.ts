@@ -14,11 +14,13 @@ declare module 'fastify' {
 export interface TokenVerifier {
   key: Uint8Array;
   revokedBefore?: (subject: string) => Promise<number>;
+  /** Verified tokens remembered (NEARCAST_TOKEN_CACHE_SIZE). */
+  cacheSize?: number;
 }
 
 async function verify(auth: TokenVerifier | Uint8Array, header: string | undefined): Promise<Principal> {
   const v = auth instanceof Uint8Array ? { key: auth } : auth;
-  const p = await authenticate(v.key, header);
+  const p = await authenticate(v.key, header, Date.now(), 'cacheSize' in v ? v.cacheSize : undefined);
   if (v.revokedBefore && (p.issuedAt ?? 0) < (await v.revokedBefore(p.userId))) throw new NearcastError('UNAUTHENTICATED', 'this token was revoked');
   return p;
 }

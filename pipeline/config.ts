@@ -21,6 +21,8 @@ const envSchema = z.object({
   NEARCAST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   NEARCAST_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** Verified tokens a gateway remembers (about 300 B each); 0 verifies every request. */
+  NEARCAST_TOKEN_CACHE_SIZE: int(100_000).pipe(z.number().min(0)),
   NEARCAST_GATEWAY_HOST: z.string().default('127.0.0.1'),
   NEARCAST_GATEWAY_PORT: int(8080).pipe(z.number().min(0).max(65535)),
   NEARCAST_MAX_PINGS_PER_REQUEST: int(100).pipe(z.number().min(1).max(10_000)),
@@ -102,7 +104,7 @@ function toConfig(e: z.infer<typeof envSchema>) {
       partitions: e.NEARCAST_TOPIC_PARTITIONS,
       locationRetentionMs: Math.round(e.NEARCAST_LOCATION_RETENTION_HOURS * 3_600_000),
     },
-    auth: { tokenSecret: e.NEARCAST_TOKEN_SECRET },
+    auth: { tokenSecret: e.NEARCAST_TOKEN_SECRET, tokenCacheSize: e.NEARCAST_TOKEN_CACHE_SIZE },
     gateway: {
       host: e.NEARCAST_GATEWAY_HOST,
       port: e.NEARCAST_GATEWAY_PORT,
