@@ -15,6 +15,7 @@ import type { LoadgenSetup, LoadgenTick } from '../procs/ipc.ts';
 import { sampleProc } from '../lib/procstat.ts';
 import { parsePromText, sumOf } from '../lib/prom-text.ts';
 import { startSystem } from './system.ts';
+import { medianOf as median } from '../report/results.ts';
 
 /** What a round drives: the real gateway, or the bare HTTP floor. */
 export type IngestTarget = 'gateway' | 'http-floor';
@@ -77,7 +78,7 @@ export async function measureIngest(seconds: number, log: (l: string) => void, o
   const sizes = opts.pingsPerRequest ?? [1, 10, 100];
   const rounds = opts.rounds ?? 3;
   const sys = await startSystem({ offers: [], partitions: 6, gatewayOnly: true, log, profile: opts.profile ? ['gateway'] : [], productEnv: opts.productEnv });
-  const floor = opts.floor ?? true ? startChild('http-floor', 'benchmarks/procs/http-floor.ts', [], {}) : undefined;
+  const floor = (opts.floor ?? true) ? startChild('http-floor', 'benchmarks/procs/http-floor.ts', [], {}) : undefined;
   const runs: IngestRun[] = [];
   try {
     const targets: Target[] = [{ name: 'gateway', baseUrl: sys.baseUrl, pid: sys.children.gateway.proc.pid!, tokenSecret: sys.config.auth.tokenSecret }];
@@ -169,4 +170,3 @@ async function publishBatches(baseUrl: string): Promise<{ sum: number; count: nu
   return { sum: sumOf(samples, 'nearcast_publish_batch_messages_sum'), count: sumOf(samples, 'nearcast_publish_batch_messages_count') };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
