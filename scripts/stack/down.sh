@@ -20,6 +20,8 @@ for svc in registry kafka; do
   if pid="$(service_pid "$svc")"; then
     info "stopping $svc (pid $pid)"
     stop_pid "$pid" "$STOP_TIMEOUT" TERM
+  elif other="$(foreign_stack_root "$svc")"; then
+    info "$svc: not ours; served by the stack of $other (stop it there: cd $other && npm run stack:down)"
   else
     info "$svc: not running"
   fi

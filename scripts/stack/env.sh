@@ -152,7 +152,33 @@ service_pid() { # $1 = kafka|registry
 }
 
 running_kafka_version() { # $1 = pid
-  cmdline_of "$1" | grep -o "$STACK_DIR/kafka-[0-9][^/]*" | head -1 | sed 's|.*/kafka-||' || true
+  cmdline_of "$1" | grep -o "/\.stack/kafka-[0-9][^/]*" | head -1 | sed 's|.*/kafka-||' || true
+}
+
+# Another checkout's nearcast stack serving one of our ports: prints that checkout's folder, or fails.
+# (Its processes carry the same markers as ours, with their own .stack path.)
+foreign_stack_root() { # $1 = kafka|registry
+  local port pid cmd root
+  case "$1" in
+    kafka) port="$KAFKA_PORT" ;;
+    registry) port="$REGISTRY_PORT" ;;
+  esac
+  pid="$(port_owner_pid "$port")"
+  [ -n "$pid" ] || return 1
+  cmd="$(cmdline_of "$pid")"
+  case "$1" in
+    kafka) root="$(printf '%s\n' "$cmd" | grep -o 'kafka\.Kafka [^ ]*/\.stack/kafka-' | head -1 | sed -e 's|^kafka\.Kafka ||' -e 's|/\.stack/kafka-$||')" ;;
+    registry) root="$(printf '%s\n' "$cmd" | grep -o -- '-Dnearcast\.stack=[^ ]*' | head -1 | sed -e 's|^-Dnearcast\.stack=||' -e 's|/\.stack$||')" ;;
+  esac
+  [ -n "$root" ] && [ "$root" != "$REPO_ROOT" ] || return 1
+  printf '%s\n' "$root"
+}
+
+foreign_stack_pid() { # $1 = kafka|registry
+  case "$1" in
+    kafka) port_owner_pid "$KAFKA_PORT" ;;
+    registry) port_owner_pid "$REGISTRY_PORT" ;;
+  esac
 }
 
 # SIGTERM (or $3), wait up to $2 seconds, then SIGKILL.
@@ -252,14 +278,23 @@ pg_version() {
 # One line per service: name, up/down, address, pid, version. Returns 1 if anything is down.
 print_status() {
   local all=0 pid ver
+  local other
   if pid="$(service_pid kafka)" && port_open "$KAFKA_PORT"; then
     printf '%-9s %-5s %-40s pid %-8s kafka %s\n' kafka up "$STACK_HOST:$KAFKA_PORT" "$pid" "$(running_kafka_version "$pid")"
+  elif other="$(foreign_stack_root kafka)"; then
+    pid="$(foreign_stack_pid kafka)"
+    printf '%-9s %-5s %-40s pid %-8s kafka %s, served by the stack of %s\n' kafka up "$STACK_HOST:$KAFKA_PORT" \
+      "$pid" "$(running_kafka_version "$pid")" "$other"
   else
     printf '%-9s %-5s %-40s pid %-8s kafka %s\n' kafka down "$STACK_HOST:$KAFKA_PORT" - "$KAFKA_VERSION"; all=1
   fi
   if pid="$(service_pid registry)" && [ "$(http_code "$CCOMPAT_URL/subjects")" = 200 ]; then
     ver="$(registry_version)"
     printf '%-9s %-5s %-40s pid %-8s apicurio %s (compatibility %s)\n' registry up "$CCOMPAT_URL" "$pid" "${ver:-?}" "$(registry_compat)"
+  elif other="$(foreign_stack_root registry)" && [ "$(http_code "$CCOMPAT_URL/subjects")" = 200 ]; then
+    ver="$(registry_version)"
+    printf '%-9s %-5s %-40s pid %-8s apicurio %s (compatibility %s), served by the stack of %s\n' registry up \
+      "$CCOMPAT_URL" "$(foreign_stack_pid registry)" "${ver:-?}" "$(registry_compat)" "$other"
   else
     printf '%-9s %-5s %-40s pid %-8s apicurio %s\n' registry down "$CCOMPAT_URL" - "$APICURIO_VERSION"; all=1
   fi

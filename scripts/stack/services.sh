@@ -9,7 +9,13 @@ log_excerpt() { # $1 = file
 
 # A port we are about to use must be free, or held by our own process.
 require_port_free() { # $1 = port, $2 = service
+  local other svc
   if port_open "$1"; then
+    svc=kafka
+    [ "$1" = "$REGISTRY_PORT" ] && svc=registry
+    if other="$(foreign_stack_root "$svc")"; then
+      die "port $STACK_HOST:$1 (needed by $2) is served by the nearcast stack of $other. Use that stack (scripts/stack/up.sh does once both of its services are up) or stop it: (cd $other && npm run stack:down)."
+    fi
     die "port $STACK_HOST:$1 (needed by $2) is in use by $(port_owner_desc "$1"), which was not started by scripts/stack. Stop that process or free the port, then re-run scripts/stack/up.sh."
   fi
 }

@@ -22,6 +22,19 @@ ensure_redis
 ensure_postgres
 
 # --- decide what needs starting (and refuse foreign processes on our ports)
+# Another checkout's stack on our ports serves us just as well: use it rather than refuse.
+if [ -z "$(service_pid kafka || true)" ] && kafka_root="$(foreign_stack_root kafka)" &&
+  [ -z "$(service_pid registry || true)" ] && registry_root="$(foreign_stack_root registry)"; then
+  info "using the nearcast stack already running from $kafka_root (registry: $registry_root)"
+  info "  stop it with: (cd $kafka_root && npm run stack:down)"
+  # This checkout may not have the Kafka jars yet: then an open port is the check.
+  { if [ -d "$KAFKA_HOME/libs" ]; then kafka_metadata_ok 20; else port_open "$KAFKA_PORT"; fi; } || die "the stack of $kafka_root holds port $KAFKA_PORT but Kafka does not answer"
+  [ "$(http_code "$CCOMPAT_URL/subjects")" = 200 ] || die "the stack of $registry_root holds port $REGISTRY_PORT but the registry does not answer"
+  ensure_backward 0
+  print_status
+  exit 0
+fi
+
 kafka_pid="$(service_pid kafka || true)"
 if [ -n "$kafka_pid" ]; then
   running="$(running_kafka_version "$kafka_pid")"
