@@ -62,16 +62,47 @@ function toTopicConfig(decl: TopicDeclaration, config: Config): ITopicConfig {
   };
 }
 
-/** Creates every declared topic that does not exist yet. Safe to call from every process at start-up. */
-export async function ensureTopics(admin: Admin, config: Config): Promise<void> {
+/**
+ * Creates every declared topic that does not exist yet, then waits until each
+ * one answers offset requests. Safe to call from every process at start-up:
+ * a process that finds topics another one has just created must not use them
+ * before their leaders are elected (that crashed cold starts).
+ */
+export async function ensureTopics(admin: Admin, config: Config, timeoutMs = 60_000): Promise<void> {
   const wanted = Object.values(TOPICS).map((d) => toTopicConfig(d, config));
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
-  } catch (err) {
-    // Another process may have created them between list and create.
-    if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (err) {
+      // Another process may have created them between list and create.
+      if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+    }
+  }
+  await retryTransient(() => Promise.all(wanted.map((t) => admin.fetchTopicOffsets(t.topic))), timeoutMs);
+}
+
+/** Error types a broker gives while a topic or its leaders are still being set up. */
+const SETTLING = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'REQUEST_TIMED_OUT']);
+
+function isSettling(err: unknown): boolean {
+  for (let e = err as { type?: string; retriable?: boolean; originalError?: unknown; cause?: unknown } | undefined; e; ) {
+    if ((e.type && SETTLING.has(e.type)) || e.retriable === true) return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
+/** Runs `fn` until it succeeds, retrying transient broker answers (with growing pauses) until `timeoutMs`. */
+export async function retryTransient<T>(fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isSettling(err) || Date.now() + pause > deadline) throw err;
+      await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random() / 2)));
+    }
   }
 }

@@ -8,6 +8,7 @@ import type { Metrics } from '../../pipeline/metrics.ts';
 import type { SchemaCodecs } from '../../pipeline/registry.ts';
 import type { Offer } from '../../schemas/types.ts';
 import type { OfferDirectory } from './directory.ts';
+import { retryTransient } from '../../pipeline/kafka.ts';
 
 export interface OfferFeed {
   consumer: Consumer;
@@ -18,7 +19,7 @@ export interface OfferFeed {
 export async function startOfferFeed(kafka: Kafka, topic: string, groupPrefix: string, directory: OfferDirectory, codecs: SchemaCodecs, metrics: Metrics, log: Logger): Promise<OfferFeed> {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
+  const ends = await retryTransient(() => admin.fetchTopicOffsets(topic));
   await admin.disconnect();
   const pending = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
 
