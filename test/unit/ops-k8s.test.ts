@@ -3,6 +3,7 @@
 // agree across files do (scaling ceiling, partitions, grace periods).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { renderOverlay, validateObject, type K8sObject } from '../../k8s/render.ts';
 import { OVERLAYS, overlayTopicsPath, renderTopics } from '../../k8s/topics.ts';
 import { loadConfig } from '../../pipeline/config.ts';
@@ -76,6 +77,18 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s overlay %s', (overlay) =>
       ];
       for (const ref of refs) expect(names, `${d.metadata.name} -> ${ref}`).toContain(ref);
     }
+  });
+});
+
+describe('k8s overlay dev', () => {
+  it('carries a usable VAPID pair, so its dispatcher starts (empty keys made it exit CONFIG_INVALID)', { timeout: 120_000 }, () => {
+    const secret = renderOverlay('dev').find((x) => x.kind === 'Secret' && x.metadata.name.startsWith('nearcast-secrets'));
+    const data = (secret as unknown as { data: Record<string, string> }).data;
+    const value = (k: string) => Buffer.from(data[k] ?? '', 'base64').toString('utf8');
+    const [pub, priv] = [value('NEARCAST_VAPID_PUBLIC_KEY'), value('NEARCAST_VAPID_PRIVATE_KEY')];
+    expect(pub.length).toBeGreaterThan(0);
+    const headers = webpush.getVapidHeaders('https://push.example', 'mailto:dev@example.org', pub, priv, 'aes128gcm');
+    expect(headers.Authorization).toMatch(/^vapid t=/);
   });
 });
 
