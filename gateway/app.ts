@@ -8,11 +8,13 @@ import type { Metrics } from '../pipeline/metrics.ts';
 import { secretKey } from './auth.ts';
 import type { TokenVerifier } from './guard.ts';
 import { Revocations } from '../pipeline/revocations.ts';
-import { installErrorHandling } from './errors.ts';
+import { ConsentGate } from '../pipeline/consent-gate.ts';
+import { edgeErrorOptions, installErrorHandling } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
 import { validatorCompiler } from './validation.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { EventLoopMonitor } from './event-loop.ts';
+import { fastifyTimeouts } from '../pipeline/http-timeouts.ts';
 
 export type GatewayDeps = Pick<Runtime, 'config' | 'log' | 'metrics' | 'admin' | 'publisher' | 'codecs' | 'redis' | 'pool' | 'changelog'> & { now?: () => number };
 
@@ -25,7 +27,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     childLoggerFactory: (logger) => logger,
     bodyLimit: deps.config.gateway.maxBodyBytes,
     return503OnClosing: true,
+    ...edgeErrorOptions, // bad URLs, over-long parameters and parser refusals answered in our error shape
     trustProxy: deps.config.gateway.trustProxy,
+    ...fastifyTimeouts(deps.config.ops.http),
   });
   installErrorHandling(app);
   app.setValidatorCompiler(validatorCompiler);
@@ -47,10 +51,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const revocations = new Revocations(deps.redis, deps.config.topics.prefix, deps.changelog, now);
   revocations.listen();
   app.addHook('onClose', async () => revocations.close());
+  const consent = new ConsentGate(deps.redis, deps.config.topics.prefix);
+  consent.listen();
+  app.addHook('onClose', async () => consent.close());
   const key: TokenVerifier = { key: secretKey(deps.config.auth.tokenSecret), revokedBefore: (s) => revocations.revokedBefore(s), cacheSize: deps.config.auth.tokenCacheSize };
   const loop = new EventLoopMonitor().start();
   app.addHook('onClose', async () => loop.stop());
-  const ctx: GatewayContext = { ...deps, key, revocations, now, loop };
+  const ctx: GatewayContext = { ...deps, key, revocations, consent, now, loop };
   installRateLimits(app, ctx);
   await app.register(async (scoped) => {
     for (const register of ROUTES) register(scoped, ctx);
@@ -74,4 +81,4 @@ function responseCounter(counter: Metrics['httpRequests']): (route: string, stat
   };
 }
 
-export type GatewayContext = GatewayDeps & { key: TokenVerifier; revocations: Revocations; now: () => number; loop: EventLoopMonitor };
+export type GatewayContext = GatewayDeps & { key: TokenVerifier; revocations: Revocations; consent: ConsentGate; now: () => number; loop: EventLoopMonitor };

@@ -3,10 +3,22 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { NearcastError } from './errors.ts';
+import { DEFAULT_PUSH_HOSTS, parseHostRule, type HostRule } from './push-targets.ts';
 
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const int = (def: number) => z.coerce.number().int().default(def);
 const num = (def: number) => z.coerce.number().default(def);
+const bool = (def: boolean) => z.enum(['true', 'false']).default(def ? 'true' : 'false').transform((v) => v === 'true');
+/** Comma-separated push-service hosts: `host`, `*.suffix`, optionally `:port` (443 otherwise). */
+const hostRules = csv.transform((entries, ctx) => {
+  const rules: HostRule[] = [];
+  for (const entry of entries) {
+    const r = parseHostRule(entry);
+    if (typeof r === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: r });
+    else rules.push(r);
+  }
+  return rules;
+});
 
 const envSchema = z.object({
   NEARCAST_KAFKA_BROKERS: csv.default('127.0.0.1:9092'),
@@ -44,6 +56,15 @@ const envSchema = z.object({
   NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: int(6000).pipe(z.number().min(0)),
   /** Behind a load balancer: take the client address from X-Forwarded-For. */
   NEARCAST_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** HTTP servers (gateway, dashboard, health): a request must arrive whole within this, headers within the next. */
+  NEARCAST_HTTP_REQUEST_TIMEOUT_MS: int(10_000).pipe(z.number().min(100).max(600_000)),
+  NEARCAST_HTTP_HEADERS_TIMEOUT_MS: int(5000).pipe(z.number().min(100).max(600_000)),
+  /** An idle keep-alive connection is closed after this (above a load balancer's idle timeout). */
+  NEARCAST_HTTP_KEEP_ALIVE_TIMEOUT_MS: int(72_000).pipe(z.number().min(100).max(600_000)),
+  /** A connection with no traffic either way for this long is closed. */
+  NEARCAST_HTTP_IDLE_TIMEOUT_MS: int(30_000).pipe(z.number().min(100).max(3_600_000)),
+  /** /readyz reuses one answer for this long, and concurrent probes share one check in flight. */
+  NEARCAST_READY_CACHE_MS: int(1000).pipe(z.number().min(0).max(60_000)),
 
   NEARCAST_PING_TTL_SECONDS: num(30).pipe(z.number().positive()),
   NEARCAST_PUSH_TTL_SECONDS: int(300).pipe(z.number().min(1)),
@@ -65,12 +86,24 @@ const envSchema = z.object({
   /** host:port that all Google (FCM, OAuth) traffic is sent to: a local stand-in for tests and demos. */
   NEARCAST_FCM_CONNECT_TO: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
   NEARCAST_PUSH_CONCURRENCY: int(64).pipe(z.number().min(1).max(1024)),
+  /** Web Push endpoints are accepted and sent to only on these hosts (the browsers' push services by default). */
+  NEARCAST_PUSH_ALLOWED_HOSTS: hostRules.default(DEFAULT_PUSH_HOSTS.join(',')),
+  /** Lets Web Push connect to loopback and private addresses: local stand-ins in tests, demo and benchmarks only. */
+  NEARCAST_PUSH_ALLOW_PRIVATE_ADDRESSES: bool(false),
+  /** Registrations kept per user; one more evicts the oldest. */
+  NEARCAST_PUSH_MAX_REGISTRATIONS_PER_USER: int(10).pipe(z.number().min(1).max(1000)),
 
   /** Snowflake worker id of this process (0–1023): give every gateway instance its own. */
   NEARCAST_WORKER_ID: int(0).pipe(z.number().min(0).max(1023)),
   NEARCAST_DB_POOL_SIZE: int(10).pipe(z.number().min(1).max(200)),
   /** Claims per user per minute before 429 (shared across gateway instances through Redis). */
   NEARCAST_CLAIM_RATE_PER_MINUTE: int(30).pipe(z.number().min(1)),
+  /** Claim units are generated this many at a time, as claims need them (at least a claim batch's worth). */
+  NEARCAST_CLAIM_UNIT_CHUNK: int(1000).pipe(z.number().min(1).max(1_000_000)),
+  /** A partner's offers that have not ended: at most this many, */
+  NEARCAST_PARTNER_MAX_OFFERS: int(100).pipe(z.number().min(1)),
+  /** and at most this many units (sum of caps.maxTotal) over them. */
+  NEARCAST_PARTNER_MAX_UNITS: int(10_000_000).pipe(z.number().min(1)),
   NEARCAST_OUTBOX_POLL_MS: int(500).pipe(z.number().min(10).max(60_000)),
   /** How often users' learnt interests are recomputed from their new claims and redemptions. */
   NEARCAST_LEARN_INTERESTS_MS: int(10_000).pipe(z.number().min(100).max(3_600_000)),
@@ -140,11 +173,16 @@ function toConfig(e: z.infer<typeof envSchema>) {
       caFile: e.NEARCAST_PUSH_CA_FILE,
       fcm: e.NEARCAST_FCM_SERVICE_ACCOUNT_FILE ? { serviceAccountFile: e.NEARCAST_FCM_SERVICE_ACCOUNT_FILE, connectTo: e.NEARCAST_FCM_CONNECT_TO } : undefined,
       concurrency: e.NEARCAST_PUSH_CONCURRENCY,
+      allowedHosts: e.NEARCAST_PUSH_ALLOWED_HOSTS,
+      allowPrivateAddresses: e.NEARCAST_PUSH_ALLOW_PRIVATE_ADDRESSES,
+      maxRegistrationsPerUser: e.NEARCAST_PUSH_MAX_REGISTRATIONS_PER_USER,
     },
     coupons: {
       workerId: e.NEARCAST_WORKER_ID,
       dbPoolSize: e.NEARCAST_DB_POOL_SIZE,
       claimRatePerMinute: e.NEARCAST_CLAIM_RATE_PER_MINUTE,
+      unitChunk: e.NEARCAST_CLAIM_UNIT_CHUNK,
+      partnerQuota: { maxOffers: e.NEARCAST_PARTNER_MAX_OFFERS, maxUnits: e.NEARCAST_PARTNER_MAX_UNITS },
       outboxPollMs: e.NEARCAST_OUTBOX_POLL_MS,
       sweepEveryMs: e.NEARCAST_EXPIRY_SWEEP_MS,
       learnEveryMs: e.NEARCAST_LEARN_INTERESTS_MS,
@@ -152,6 +190,14 @@ function toConfig(e: z.infer<typeof envSchema>) {
     ops: {
       health: e.NEARCAST_HEALTH_PORT === undefined ? undefined : { host: e.NEARCAST_HEALTH_HOST, port: e.NEARCAST_HEALTH_PORT },
       shutdownTimeoutMs: Math.round(e.NEARCAST_SHUTDOWN_TIMEOUT_SECONDS * 1000),
+      readyCacheMs: e.NEARCAST_READY_CACHE_MS,
+      http: {
+        requestTimeoutMs: e.NEARCAST_HTTP_REQUEST_TIMEOUT_MS,
+        // Node refuses a headers timeout above the request timeout.
+        headersTimeoutMs: Math.min(e.NEARCAST_HTTP_HEADERS_TIMEOUT_MS, e.NEARCAST_HTTP_REQUEST_TIMEOUT_MS),
+        keepAliveTimeoutMs: e.NEARCAST_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        idleTimeoutMs: e.NEARCAST_HTTP_IDLE_TIMEOUT_MS,
+      },
     },
     dashboard: {
       host: e.NEARCAST_DASHBOARD_HOST,

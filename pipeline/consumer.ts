@@ -22,7 +22,11 @@ export interface ConsumerOptions<T> {
   /** Name of the stage, for metrics and logs. */
   stage: string;
   codecs: SchemaCodecs;
-  deadLetters: { topic: string; publisher: BatchingPublisher };
+  /**
+   * Where poison goes. With `redact`, a dead letter carries the redacted value as JSON instead of the
+   * original bytes, and no value at all when those did not decode (they may hold anything).
+   */
+  deadLetters: { topic: string; publisher: BatchingPublisher; redact?: (value: T) => unknown };
   metrics: Metrics;
   log: Logger;
   fromBeginning?: boolean;
@@ -64,7 +68,7 @@ export async function runConsumer<T>(o: ConsumerOptions<T>): Promise<RunningCons
       const log = o.log.child({ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() });
       o.metrics.consumerLag.set({ consumer: o.stage }, Number(batch.offsetLag()));
       const items: Decoded<T>[] = [];
-      const poison: Array<{ message: KafkaMessage; reason: string }> = [];
+      const poison: Array<{ message: KafkaMessage; reason: string; item?: Decoded<T> }> = [];
       for (const message of batch.messages) {
         try {
           const value = o.codecs.decodeCached<T>(message.value) ?? (await o.codecs.decode<T>(message.value));
@@ -74,9 +78,14 @@ export async function runConsumer<T>(o: ConsumerOptions<T>): Promise<RunningCons
         }
       }
       const rejected = (await o.processBatch(items, batch.partition)) ?? [];
-      poison.push(...rejected.map((r) => ({ message: r.item.message, reason: r.reason })));
+      poison.push(...rejected.map((r) => ({ message: r.item.message, reason: r.reason, item: r.item })));
       if (poison.length) {
-        await o.deadLetters.publisher.publish(o.deadLetters.topic, poison.map((p) => deadLetter(p.message, batch.topic, batch.partition, o.stage, p.reason)));
+        const redact = o.deadLetters.redact;
+        const letters = poison.map((p) => {
+          const letter = deadLetter(p.message, batch.topic, batch.partition, o.stage, p.reason);
+          return redact ? redacted(letter, p.item ? Buffer.from(JSON.stringify(redact(p.item.value))) : null) : letter;
+        });
+        await o.deadLetters.publisher.publish(o.deadLetters.topic, letters);
         o.metrics.deadLettered.inc({ stage: o.stage }, poison.length);
         log.warn({ count: poison.length, reason: poison[0]?.reason }, 'messages sent to the dead-letter topic');
       }
@@ -96,4 +105,17 @@ function deadLetter(m: KafkaMessage, topic: string, partition: number, stage: st
       'nearcast-dlq-source': `${topic}/${partition}/${m.offset}`,
     },
   };
+}
+
+function redacted(letter: ReturnType<typeof deadLetter>, value: Buffer | null) {
+  const bytes = String(letter.value?.length ?? 0);
+  const headers = { ...letter.headers, 'nearcast-dlq-redacted': 'true', 'nearcast-dlq-original-bytes': bytes };
+  return { ...letter, value, headers };
+}
+
+const COORDINATES = new Set(['lat', 'lng', 'accuracyM']);
+
+/** A ping without where it was: dead letters are kept for weeks, coordinates only as long as the locations topic. */
+export function withoutCoordinates(value: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !COORDINATES.has(k)));
 }

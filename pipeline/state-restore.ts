@@ -1,6 +1,6 @@
 // Rebuilds Redis from the state changelog when Redis has lost its data (a
 // restart: it keeps nothing on disk). An epoch key marks a Redis that holds
-// the state; the first process to find it missing takes a lock, replays the
+// the state; the first process to find it missing takes a lease, replays the
 // compacted topic to its end and sets the epoch; the others wait for it.
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
@@ -9,6 +9,11 @@ import type { Logger } from './logger.ts';
 import type { SchemaCodecs } from './registry.ts';
 import { NearcastError } from './errors.ts';
 import type { StateEntry } from '../schemas/types.ts';
+import { erasureDigest, isTombstoneKey } from './erasure.ts';
+import { userKey, userOfKey } from './user-keys.ts';
+import { RELOAD, consentChannel, consentSetKey } from './consent-gate.ts';
+import type { UserPreferences } from './user-preferences.ts';
+import { retryTransient } from './kafka.ts';
 
 export interface RestoreDeps {
   redis: Redis;
@@ -19,28 +24,52 @@ export interface RestoreDeps {
   log: Logger;
 }
 
-const LOCK_MS = 120_000;
+/**
+ * The restore lock is a lease its holder renews while it works: a process
+ * killed mid-restore holds the others back for one lease at most, after which
+ * one of them takes over (a restore is safe to run twice).
+ */
+const LEASE_MS = 5000;
+const RENEW_MS = 1500;
+/** How long a process waits for restores (its own turn included) before giving up. */
+const GIVE_UP_MS = 10 * 60_000;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export const epochKey = (prefix: string) => `${prefix}state:epoch`;
+export const restoreLockKey = (prefix: string) => `${prefix}state:restoring`;
 
 /** Ensures Redis holds the state; returns what had to be done. */
 export async function ensureState(d: RestoreDeps): Promise<'intact' | 'restored' | 'waited'> {
-  if (await d.redis.exists(epochKey(d.keyPrefix))) return 'intact';
-  const lock = `${d.keyPrefix}state:restoring`;
+  const lock = restoreLockKey(d.keyPrefix);
   const token = randomUUID();
-  if ((await d.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') {
-    const until = Date.now() + LOCK_MS;
-    while (Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 200));
-      if (await d.redis.exists(epochKey(d.keyPrefix))) return 'waited';
+  const until = Date.now() + GIVE_UP_MS;
+  let waited = false;
+  for (;;) {
+    if (await d.redis.exists(epochKey(d.keyPrefix))) return waited ? 'waited' : 'intact';
+    if ((await d.redis.set(lock, token, 'PX', LEASE_MS, 'NX')) === 'OK') break;
+    if (Date.now() > until) {
+      throw new NearcastError('DEPENDENCY_UNAVAILABLE', 'another process is restoring Redis state and has not finished');
     }
-    throw new NearcastError('DEPENDENCY_UNAVAILABLE', 'another process is restoring Redis state and has not finished');
+    waited = true;
+    await new Promise((r) => setTimeout(r, 200));
   }
+  const renewal = setInterval(() => void d.redis.eval(RENEW, 1, lock, token, LEASE_MS).catch(() => {}), RENEW_MS);
+  try {
+    return await restore(d);
+  } finally {
+    clearInterval(renewal);
+    await d.redis.eval(RELEASE, 1, lock, token).catch(() => {});
+  }
+}
+
+async function restore(d: RestoreDeps): Promise<'restored'> {
   const started = Date.now();
-  const entries = await readChangelog(d);
-  await apply(d.redis, entries);
+  const entries = honourErasures(d.keyPrefix, await readChangelog(d));
+  await d.redis.del(consentSetKey(d.keyPrefix)); // rebuilt from the preferences below
+  await apply(d.redis, d.keyPrefix, entries);
   await d.redis.set(epochKey(d.keyPrefix), new Date().toISOString());
-  if ((await d.redis.get(lock)) === token) await d.redis.del(lock);
+  await d.redis.publish(consentChannel(d.keyPrefix), RELOAD); // gateways re-read who withdrew consent
   const level = entries.size > 0 ? 'warn' : 'info'; // an empty changelog is a first start, not a recovery
   d.log[level]({ entries: entries.size, ms: Date.now() - started }, 'Redis state restored from the changelog');
   return 'restored';
@@ -50,7 +79,7 @@ export async function ensureState(d: RestoreDeps): Promise<'intact' | 'restored'
 async function readChangelog(d: RestoreDeps): Promise<Map<string, StateEntry | null>> {
   const admin = d.kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(d.topic);
+  const ends = await retryTransient(() => admin.fetchTopicOffsets(d.topic));
   await admin.disconnect();
   const pending = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
   const latest = new Map<string, StateEntry | null>();
@@ -78,7 +107,25 @@ async function readChangelog(d: RestoreDeps): Promise<Map<string, StateEntry | n
   return latest;
 }
 
-async function apply(redis: Redis, entries: Map<string, StateEntry | null>): Promise<void> {
+/**
+ * Drops every record of an erased user (erasure.ts): a writer that raced the
+ * erasure may have recorded a value after the erasure's deletions.
+ */
+export function honourErasures(prefix: string, entries: Map<string, StateEntry | null>): Map<string, StateEntry | null> {
+  const erased = new Set<string>();
+  for (const [key, e] of entries) {
+    if (e && isTombstoneKey(prefix, key)) erased.add(key.slice(`${prefix}erased:`.length));
+  }
+  if (erased.size === 0) return entries;
+  const out = new Map<string, StateEntry | null>();
+  for (const [key, e] of entries) {
+    const user = userOfKey(prefix, key.split('\u0000')[0]!);
+    if (user === undefined || !erased.has(erasureDigest(user))) out.set(key, e);
+  }
+  return out;
+}
+
+async function apply(redis: Redis, prefix: string, entries: Map<string, StateEntry | null>): Promise<void> {
   let p = redis.pipeline();
   let n = 0;
   for (const [key, e] of entries) {
@@ -92,6 +139,10 @@ async function apply(redis: Redis, entries: Map<string, StateEntry | null>): Pro
       p.set(e.redisKey, e.json, 'EX', e.ttlSeconds);
     } else {
       p.set(e.redisKey, e.json);
+      const user = userOfKey(prefix, e.redisKey);
+      // The consent set (consent-gate.ts) follows the preferences it was kept from.
+      const prefs = user !== undefined && e.redisKey === userKey(prefix, 'prefs', user);
+      if (prefs && !(JSON.parse(e.json) as UserPreferences).consent) p.sadd(consentSetKey(prefix), user);
     }
     if (++n % 1000 === 0) {
       await p.exec();

@@ -4,8 +4,12 @@
 // per batch. Stored as one Redis string per user; every writer goes through
 // update(), a compare-and-set, so concurrent writers never undo each other
 // (a learner round must not bring back a consent the user just withdrew).
+// The same script refuses an erased user (erasure.ts) and keeps the set of
+// users who withdrew consent (consent-gate.ts) in step with the preferences.
 import type { Redis } from 'ioredis';
 import { userKey } from './user-keys.ts';
+import { erasedError, isErasedError, tombstoneKey } from './erasure.ts';
+import { consentChannel, consentMessage, consentSetKey } from './consent-gate.ts';
 import type { StateChangelog } from './state-changelog.ts';
 import { NearcastError } from './errors.ts';
 
@@ -35,9 +39,18 @@ export const DEFAULT_PREFERENCES: UserPreferences = {
 };
 
 const MAX_CAS_ATTEMPTS = 20;
-/** SET only if the key still holds what the writer read ('' = it was absent; a stored value is never empty JSON). */
-const COMPARE_AND_SET = `local cur = redis.call('GET', KEYS[1])
-if (cur == false and ARGV[1] == '') or cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end
+/**
+ * SET only if the user was not erased (KEYS[2], answer -1) and the key still
+ * holds what the writer read ('' = it was absent; a stored value is never
+ * empty JSON); the consent set (KEYS[3]) follows ARGV[3].
+ */
+const COMPARE_AND_SET = `if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local cur = redis.call('GET', KEYS[1])
+if (cur == false and ARGV[1] == '') or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  if ARGV[3] == '1' then redis.call('SREM', KEYS[3], ARGV[4]) else redis.call('SADD', KEYS[3], ARGV[4]) end
+  return 1
+end
 return 0`;
 
 export class PreferenceStore {
@@ -71,12 +84,38 @@ export class PreferenceStore {
     return turn;
   }
 
+  /** update(), answering undefined for an erased user instead of failing (background writers skip such users). */
+  async updateUnlessErased(userId: string, mutate: (current: UserPreferences | undefined) => UserPreferences): Promise<UserPreferences | undefined> {
+    try {
+      return await this.update(userId, mutate);
+    } catch (err) {
+      if (isErasedError(err)) return undefined;
+      throw err;
+    }
+  }
+
   private async compareAndSet(key: string, userId: string, mutate: (current: UserPreferences | undefined) => UserPreferences): Promise<UserPreferences> {
+    const tombstone = tombstoneKey(this.keyPrefix, userId);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const raw = await this.redis.get(key);
-      const next = mutate(raw ? (JSON.parse(raw) as UserPreferences) : undefined);
+      const [raw, erased] = await this.redis.mget(key, tombstone);
+      if (erased !== null) throw erasedError(userId);
+      const current = raw ? (JSON.parse(raw) as UserPreferences) : undefined;
+      const next = mutate(current);
       await this.durable().record([{ redisKey: key, value: next }]);
-      if ((await this.redis.eval(COMPARE_AND_SET, 1, key, raw ?? '', JSON.stringify(next))) === 1) return next;
+      const keys = [key, tombstone, consentSetKey(this.keyPrefix)];
+      const args = [raw ?? '', JSON.stringify(next), next.consent ? '1' : '0', userId];
+      const done = await this.redis.eval(COMPARE_AND_SET, 3, ...keys, ...args);
+      if (done === -1) {
+        // Erased since we looked: take back what we recorded (a restore skips the user's keys anyway).
+        await this.durable().record([{ redisKey: key, value: null }]);
+        throw erasedError(userId);
+      }
+      if (done === 1) {
+        const was = (current ?? DEFAULT_PREFERENCES).consent;
+        const channel = consentChannel(this.keyPrefix);
+        if (was !== next.consent) await this.redis.publish(channel, consentMessage(userId, next.consent));
+        return next;
+      }
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
     }
     throw new NearcastError('DEPENDENCY_UNAVAILABLE', `preferences of ${userId} kept changing under ${MAX_CAS_ATTEMPTS} attempts to update them`, { retryAfterSeconds: 1 });
@@ -84,7 +123,8 @@ export class PreferenceStore {
 
   async remove(userId: string): Promise<void> {
     await this.durable().record([{ redisKey: this.key(userId), value: null }]);
-    await this.redis.del(this.key(userId));
+    await this.redis.multi().del(this.key(userId)).srem(consentSetKey(this.keyPrefix), userId).exec();
+    await this.redis.publish(consentChannel(this.keyPrefix), consentMessage(userId, true)); // gates forget the user
   }
 
   private durable(): StateChangelog {

@@ -24,11 +24,15 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
       schema: {
         summary: 'Report the phone location',
         body: pingBody(ctx.config.gateway.maxPingsPerRequest),
-        response: { 202: PingAccepted, 400: ErrorReply, 401: ErrorReply, 413: ErrorReply, 503: ErrorReply },
+        response: { 202: PingAccepted, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 413: ErrorReply, 503: ErrorReply },
       },
     },
     async (req, reply) => {
       const userId = principal(req).userId;
+      // From memory (pipeline/consent-gate.ts): a token names one user, so the whole request is refused.
+      if (ctx.consent.withdrawn(userId)) {
+        throw new NearcastError('CONSENT_WITHDRAWN', 'consent to location marketing is withdrawn; PUT /v1/me/consent to give it again');
+      }
       const pings = 'pings' in req.body ? req.body.pings : [req.body];
       const receivedTs = ctx.now();
       const events = pings.map((p, i) => toEvent(p, i, userId, receivedTs, ctx.config.gateway.maxClockSkewMs, pings.length > 1));

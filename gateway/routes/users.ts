@@ -7,8 +7,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { NearcastError } from '../../pipeline/errors.ts';
 import { DEFAULT_PREFERENCES, PreferenceStore } from '../../pipeline/user-preferences.ts';
 import { DecisionLog } from '../../pipeline/decision-log.ts';
-import { allUserKeys, userKey } from '../../pipeline/user-keys.ts';
 import { PushRegistrations } from '../../pipeline/push-registrations.ts';
+import { eraseUser } from '../../pipeline/erase-user.ts';
+import { auditSubject } from '../../pipeline/erasure.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { PrivacyEvent } from '../../schemas/types.ts';
@@ -41,10 +42,14 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const privacyCodec = () => ctx.codecs.forTopic<PrivacyEvent>(privacyTopic, TOPICS.privacyEvents.valueSchema);
 
   /** Privacy requests are recorded durably (Kafka acked) before they are answered. */
+  // The audit log outlives erasure (3 years), so it names users by their erasure digest:
+  // whoever holds an id can find its records; the log itself lists no ids.
   async function record(userId: string, kind: PrivacyEvent['kind'], requestedBy: string, detail = '') {
-    const event: PrivacyEvent = { eventId: randomUUID(), userId, kind, requestedBy, detail, ts: ctx.now() };
+    const subject = auditSubject(userId);
+    const by = requestedBy === userId ? subject : requestedBy;
+    const event: PrivacyEvent = { eventId: randomUUID(), userId: subject, kind, requestedBy: by, detail, ts: ctx.now() };
     const { encode } = await privacyCodec();
-    await ctx.publisher.publish(privacyTopic, [{ key: userId, value: await encode(event) }]);
+    await ctx.publisher.publish(privacyTopic, [{ key: subject, value: await encode(event) }]);
     return event;
   }
 
@@ -75,6 +80,7 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     async (req) => {
       const userId = principal(req).userId;
       const next = await merge(userId, { consent: req.body.locationMarketing });
+      ctx.consent.note(userId, next.consent); // this instance refuses pings at once; the others hear it
       await record(userId, next.consent ? 'CONSENT_GIVEN' : 'CONSENT_WITHDRAWN', userId);
       return { locationMarketing: next.consent };
     },
@@ -89,21 +95,41 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     async (req) => ({ userId: req.params.id, decisions: await decisions.recent(req.params.id, req.query.limit ?? 20) }),
   );
 
+  /** Erasure (pipeline/erase-user.ts), then its record; a retry after a failure finishes what is left. */
+  async function erase(userId: string, requestedBy: string) {
+    const deps = {
+      redis: ctx.redis, pool: ctx.pool, keyPrefix: ctx.config.topics.prefix, changelog: ctx.changelog,
+      prefs, registrations, revocations: ctx.revocations, now: ctx.now,
+    };
+    const { rows, keys } = await eraseUser(deps, userId).catch((err: unknown) => {
+      if (err instanceof NearcastError) throw err;
+      const why = 'the erasure did not finish; repeat the request';
+      throw new NearcastError('DEPENDENCY_UNAVAILABLE', why, { cause: err, retryAfterSeconds: 1 });
+    });
+    ctx.consent.note(userId, true); // nothing to refuse any more: the tokens are dead
+    const event = await record(userId, 'ERASED', requestedBy, `${rows} rows pseudonymized, ${keys} keys removed`);
+    return { userId, erasedAt: new Date(event.ts).toISOString(), eventId: event.eventId };
+  }
+
   app.delete<{ Params: Static<typeof UserParams> }>(
     '/v1/users/:id',
     {
       onRequest: requireRole(ctx.key, 'admin'),
-      schema: { summary: 'Erase a user: preferences, push registrations, matcher state and decision log; the erasure is recorded', params: UserParams },
+      schema: {
+        summary: 'Erase a user for good: Redis keys, changelog records, tokens; accounting rows kept under a pseudonym',
+        params: UserParams,
+      },
     },
-    async (req, reply) => {
-      const userId = req.params.id;
-      // The durable copies go first (tombstones on the changelog), then Redis.
-      await Promise.all([prefs.remove(userId), registrations.removeAll(userId), ctx.changelog.record([{ redisKey: userKey(ctx.config.topics.prefix, 'geo', userId), value: null }])]);
-      const removed = await ctx.redis.del(...allUserKeys(ctx.config.topics.prefix, userId));
-      await ctx.revocations.revokeAll(userId); // the erased user's tokens die with their data
-      const event = await record(userId, 'ERASED', principal(req).userId, `${removed} stores held data`);
-      return reply.code(200).send({ userId, erasedAt: new Date(event.ts).toISOString(), eventId: event.eventId });
+    async (req, reply) => reply.code(200).send(await erase(req.params.id, principal(req).userId)),
+  );
+
+  app.delete(
+    '/v1/me',
+    {
+      onRequest: requireRole(ctx.key, 'device'),
+      schema: { summary: 'The phone erases its own user (as DELETE /v1/users/{id}); this token dies with it' },
     },
+    async (req, reply) => reply.code(200).send(await erase(principal(req).userId, principal(req).userId)),
   );
 
   app.post<{ Params: Static<typeof UserParams> }>(

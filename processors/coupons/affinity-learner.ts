@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { categoryAffinity, type CouponActivity } from '../matcher/affinity.ts';
 import { DEFAULT_PREFERENCES, type PreferenceStore } from '../../pipeline/user-preferences.ts';
 import { recentPurchases } from '../imports/transactions-db.ts';
+import { PSEUDONYM_PREFIX } from '../../pipeline/erasure.ts';
 import type { Logger } from '../../pipeline/logger.ts';
 
 const WINDOW_MS = 365 * 86_400_000;
@@ -41,8 +42,9 @@ export async function learnInterests(pool: pg.Pool, store: PreferenceStore, user
   const add = (userId: string, a: CouponActivity) => byUser.set(userId, [...(byUser.get(userId) ?? []), a]);
   for (const c of coupons) add(c.userId, { category: c.category, kind: c.kind, ts: c.ts });
   for (const p of purchases) add(p.userId, { category: p.category, kind: 'purchase', ts: p.ts });
-  // Only learnedInterests changes; update() keeps whatever else was written meanwhile (consent above all).
-  await Promise.all(users.map((u) => store.update(u, (current) => ({ ...(current ?? DEFAULT_PREFERENCES), learnedInterests: categoryAffinity(byUser.get(u) ?? [], now), updatedTs: now }))));
+  // Only learnedInterests changes; update() keeps whatever else was written meanwhile (consent above all),
+  // and writes nothing for an erased user, whose claims remain under a pseudonym.
+  await Promise.all(users.map((u) => store.updateUnlessErased(u, (current) => ({ ...(current ?? DEFAULT_PREFERENCES), learnedInterests: categoryAffinity(byUser.get(u) ?? [], now), updatedTs: now }))));
 }
 
 export interface AffinityLearner {
@@ -64,8 +66,9 @@ export function startAffinityLearner(pool: pg.Pool, store: PreferenceStore, ever
       if (!rows[0]?.ok) return;
       try {
         const { rows: users } = await client.query<{ user_id: string }>(
-          `SELECT user_id FROM claims WHERE claimed_at > $1 UNION SELECT user_id FROM redemptions WHERE redeemed_at > $1 LIMIT 5000`,
-          [new Date(since).toISOString()],
+          `SELECT user_id FROM claims WHERE claimed_at > $1 AND user_id NOT LIKE $2
+           UNION SELECT user_id FROM redemptions WHERE redeemed_at > $1 AND user_id NOT LIKE $2 LIMIT 5000`,
+          [new Date(since).toISOString(), `${PSEUDONYM_PREFIX}%`],
         );
         await learnInterests(pool, store, users.map((u) => u.user_id), until);
         since = until;

@@ -1,8 +1,9 @@
 // The consumer half of the file engine: preferences rows are merged into the
 // users' preferences (state changelog first, then Redis, via PreferenceStore);
 // transactions are inserted into PostgreSQL once each (transaction_id is the
-// key). Both are idempotent, so a redelivered batch or a re-imported file
-// changes nothing twice. A batch returns only after its writes are durable,
+// key) and may redeem the user's live claims (card-linked.ts). All are
+// idempotent, so a redelivered batch or a re-imported file changes nothing
+// twice. A batch returns only after its writes are durable,
 // and only then may the consumer runner commit its offsets.
 import type { Runtime } from '../../pipeline/runtime.ts';
 import { runConsumer, type Decoded, type Rejected } from '../../pipeline/consumer.ts';
@@ -13,6 +14,7 @@ import { PreferenceStore, type UserPreferences } from '../../pipeline/user-prefe
 import type { ImportedPreferences, ImportedTransaction } from '../../schemas/types.ts';
 import { applyPreferenceRow, preferenceRowOf, transactionRowOf } from './messages.ts';
 import { insertTransactions } from './transactions-db.ts';
+import { redeemCardLinked } from './card-linked.ts';
 import { learnInterests } from '../coupons/affinity-learner.ts';
 import type { TransactionRow } from './rows.ts';
 
@@ -39,8 +41,12 @@ export async function startImportConsumer(rt: Runtime, now: () => number = Date.
     // Rows of a user applied in order (the topic is keyed by user), as one compare-and-set
     // against live writers; concurrent users share produce requests on the changelog.
     const t = now();
-    await Promise.all([...byUser].map(([userId, rows]) => store.update(userId, (current) => rows.reduce<UserPreferences | undefined>((p, r) => applyPreferenceRow(p, r.row, t), current)!)));
-    rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'written' }, items.length - rejected.length);
+    // An erased user's rows are dropped, not dead-lettered (that would keep the id for weeks): erasure is final.
+    const users = [...byUser];
+    const written = await Promise.all(users.map(([userId, rows]) => store.updateUnlessErased(userId, (current) => rows.reduce<UserPreferences | undefined>((p, r) => applyPreferenceRow(p, r.row, t), current)!)));
+    const erased = users.reduce((n, [, rows], i) => n + (written[i] === undefined ? rows.length : 0), 0);
+    rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'written' }, items.length - rejected.length - erased);
+    rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'erased' }, erased);
     rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'rejected' }, rejected.length);
     return rejected;
   };
@@ -57,6 +63,11 @@ export async function startImportConsumer(rt: Runtime, now: () => number = Date.
       else rows.push({ row: parsed.row, importId: item.value.importId, line: item.value.line });
     }
     const newRowsOf = await insertTransactions(rt.pool, rows);
+    // Every row, not only the new ones: a crash after the insert and before these redemptions must not lose them.
+    const redeemed = await redeemCardLinked(rt.pool, rows, now());
+    for (const [outcome, n] of Object.entries(redeemed)) {
+      if (n) rt.metrics.redemptions.inc({ outcome: `card_${outcome}` }, n);
+    }
     await learn([...new Set(newRowsOf)]);
     rt.metrics.importRows.inc({ kind: 'transactions', outcome: 'written' }, newRowsOf.length);
     rt.metrics.importRows.inc({ kind: 'transactions', outcome: 'duplicate' }, rows.length - newRowsOf.length);

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../pipeline/config.ts';
 import type { Logger } from '../../pipeline/logger.ts';
 import type { Metrics } from '../../pipeline/metrics.ts';
-import { runConsumer, type Decoded, type Rejected } from '../../pipeline/consumer.ts';
+import { runConsumer, withoutCoordinates, type Decoded, type Rejected } from '../../pipeline/consumer.ts';
 import type { BatchingPublisher } from '../../pipeline/publisher.ts';
 import type { StateChangelog } from '../../pipeline/state-changelog.ts';
 import { ensureState, epochKey } from '../../pipeline/state-restore.ts';
@@ -97,10 +97,10 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
 
     const userIds = fresh.map((p) => p.userId);
     // States and preferences read together: one write to Redis, one round trip.
-    let [{ states, intact }, prefs] = await Promise.all([store.loadMany(userIds), prefCache.getMany(userIds, t)]);
+    let [{ states, intact, erased }, prefs] = await Promise.all([store.loadMany(userIds), prefCache.getMany(userIds, t)]);
     if (!intact) {
       await ensureState(restore); // Redis restarted empty: rebuild it from the changelog before deciding anything
-      ({ states, intact } = await store.loadMany(userIds));
+      ({ states, intact, erased } = await store.loadMany(userIds));
       if (!intact) throw new Error('Redis state is still missing after a restore'); // kafkajs retries the batch
       prefCache.forget(userIds); // read from the emptied Redis
       prefs = await prefCache.getMany(userIds, t);
@@ -112,6 +112,10 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
     const outcomes = new Map<string, number>();
     let candidateCount = 0;
     for (const ping of fresh) {
+      if (erased.has(ping.userId)) {
+        d.metrics.dropped.inc({ stage: 'matcher', reason: 'erased' }); // a late ping of an erased user: write nothing
+        continue;
+      }
       const candidates = directory.candidates(ping.lat, ping.lng);
       candidateCount += candidates.length;
       const decision = decide(ping, candidates, states.get(ping.userId), prefs.get(ping.userId) ?? DEFAULT_PREFERENCES, t, settings);
@@ -141,7 +145,7 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
     // pings; 16 KiB is ~130 pings, gathered in ~40 ms at 3,333 pings/s (matcher-cost: ~20% less CPU).
     fetch: { minBytes: 16 * 1024, maxWaitMs: 50 },
     codecs: d.codecs,
-    deadLetters: { topic: topics.deadLetters, publisher: d.publisher },
+    deadLetters: { topic: topics.deadLetters, publisher: d.publisher, redact: withoutCoordinates },
     metrics: d.metrics,
     log,
     processBatch,

@@ -5,6 +5,7 @@
 // move on every ping are not, which keeps the changelog to a few writes a visit.
 import type { Redis } from 'ioredis';
 import { userKey } from '../../pipeline/user-keys.ts';
+import { tombstoneKey } from '../../pipeline/erasure.ts';
 import type { StateChangelog, StateWrite } from '../../pipeline/state-changelog.ts';
 import type { UserGeoState } from './decide.ts';
 
@@ -54,17 +55,22 @@ export class UserStateStore {
   /**
    * States of many users in one MGET, which also reads the epoch marker: in
    * the same atomic command, so `intact: false` reliably says Redis lost its
-   * data (a restart) and the states must not be trusted until restored.
+   * data (a restart) and the states must not be trusted until restored. The
+   * same MGET reads the users' erasure tombstones: late pings of an erased
+   * user must write nothing.
    */
-  async loadMany(userIds: Iterable<string>): Promise<{ states: Map<string, UserGeoState>; intact: boolean }> {
+  async loadMany(userIds: Iterable<string>): Promise<{ states: Map<string, UserGeoState>; intact: boolean; erased: Set<string> }> {
     const ids = [...new Set(userIds)];
-    const values = await this.redis.mget(this.epochKey, ...ids.map((id) => this.key(id)));
+    const keys = [...ids.map((id) => this.key(id)), ...ids.map((id) => tombstoneKey(this.keyPrefix, id))];
+    const values = await this.redis.mget(this.epochKey, ...keys);
     const states = new Map<string, UserGeoState>();
+    const erased = new Set<string>();
     ids.forEach((id, i) => {
       const raw = values[i + 1];
-      if (raw) states.set(id, JSON.parse(raw) as UserGeoState);
+      if (values[ids.length + i + 1] != null) erased.add(id);
+      else if (raw) states.set(id, JSON.parse(raw) as UserGeoState);
     });
-    return { states, intact: values[0] !== null };
+    return { states, intact: values[0] !== null, erased };
   }
 
   /** Records on the changelog the states whose material part changed since `before`. */

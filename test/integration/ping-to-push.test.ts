@@ -1,6 +1,10 @@
 // The spine end to end on the real stack: an offer, a Web Push subscription,
 // a ping inside the geofence, and the decrypted coupon at a local push service.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicNames } from '../../pipeline/kafka.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import type { LocationPing } from '../../schemas/types.ts';
 import { counterValue, eventually, nextPush, startSpine, type Spine } from '../support/harness.ts';
 import { launchOffers, type ApiCall } from '../../scripts/launch-offers.ts';
 
@@ -85,13 +89,21 @@ describe('ping to push', () => {
     expect(s.push.received.filter((p) => p.deviceId === device.id)).toHaveLength(1);
   });
 
-  it('stops pushing within seconds of a consent withdrawal, and explains why in the decision log', async () => {
+  it('refuses pings after a consent withdrawal, and the matcher drops those already queued', async () => {
     const device = await subscribe('erin');
     const token = await s.deviceToken('erin');
     const off = await s.app.inject({ method: 'PUT', url: '/v1/me/consent', headers: { authorization: `Bearer ${token}` }, payload: { locationMarketing: false } });
     expect(off.json()).toEqual({ locationMarketing: false });
+    const refused = await ping('erin', CAFE.lat, CAFE.lng);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('CONSENT_WITHDRAWN');
+    // A ping the gateway accepted just before the withdrawal is still in Kafka: the matcher says no.
     await new Promise((r) => setTimeout(r, s.config.matcher.prefsCacheMs + 100));
-    await ping('erin', CAFE.lat, CAFE.lng);
+    const topic = topicNames(s.config.topics.prefix).locations;
+    const codec = await s.rt.codecs.forTopic<LocationPing>(topic, TOPICS.locations.valueSchema);
+    const now = Date.now();
+    const queued: LocationPing = { pingId: randomUUID(), userId: 'erin', lat: CAFE.lat, lng: CAFE.lng, accuracyM: 8, deviceTs: now, receivedTs: now };
+    await s.rt.publisher.publish(topic, [{ key: 'erin', value: await codec.encode(queued) }]);
     const admin = { authorization: `Bearer ${await s.adminToken()}` };
     let log: { decisions: Array<{ outcome: string; considered: Array<{ offerId: string; verdict: string }> }> } = { decisions: [] };
     await eventually(async () => {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { allUserKeys } from '../../pipeline/user-keys.ts';
+import { auditSubject } from '../../pipeline/erasure.ts';
 import type { DeliveryResult, PrivacyEvent, PushRequest } from '../../schemas/types.ts';
 import { collect, eventually, postPing, publishOffer, startSpine, subscribeDevice, type Spine } from '../support/harness.ts';
 
@@ -12,7 +13,7 @@ const COORD_TEXT = /45\.46|9\.189/;
 describe('privacy', () => {
   let s: Spine;
   beforeAll(async () => {
-    s = await startSpine();
+    s = await startSpine({}, { coupons: true }); // erasure pseudonymizes PostgreSQL rows too
     await publishOffer(s, { title: 'Gelato', circles: [{ ...SPOT, radiusM: 150 }] });
   });
   afterAll(() => s?.close());
@@ -46,7 +47,7 @@ describe('privacy', () => {
     const res = await s.app.inject({ method: 'DELETE', url: '/v1/users/marco', headers: admin });
     expect(res.statusCode).toBe(200);
     expect(await s.rt.redis.exists(...allUserKeys(s.config.topics.prefix, 'marco'))).toBe(0);
-    const [event] = await collect<PrivacyEvent>(s.rt, topicNames(s.config.topics.prefix).privacyEvents, (e) => e.userId === 'marco', 1);
+    const [event] = await collect<PrivacyEvent>(s.rt, topicNames(s.config.topics.prefix).privacyEvents, (e) => e.userId === auditSubject('marco'), 1);
     expect(event!.value).toMatchObject({ kind: 'ERASED', requestedBy: 'admin-1', eventId: res.json().eventId });
 
     const forbidden = await s.app.inject({ method: 'DELETE', url: '/v1/users/marco', headers: { authorization: `Bearer ${await s.deviceToken('nina')}` } });

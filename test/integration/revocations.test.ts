@@ -23,7 +23,7 @@ describe('revocations across instances', () => {
   });
 
   it('answers from memory while subscribed, and a revocation reaches the other instance without a read', async () => {
-    const get = vi.spyOn(rt.redis, 'get');
+    const get = vi.spyOn(rt.redis, 'mget'); // one MGET: the revocation and the erasure tombstone
     expect(await b.revokedBefore('walker')).toBe(0);
     clock += 30_000; // a phone's ping interval later: far past the one-second fallback cache
     expect(await b.revokedBefore('walker')).toBe(0);
@@ -37,7 +37,7 @@ describe('revocations across instances', () => {
 
   it('falls back to a one-second cache while the subscription is down', async () => {
     const c = new Revocations(rt.redis, rt.config.topics.prefix, rt.changelog, () => clock); // never listens
-    const get = vi.spyOn(rt.redis, 'get');
+    const get = vi.spyOn(rt.redis, 'mget'); // one MGET: the revocation and the erasure tombstone
     await c.revokedBefore('runner');
     clock += 500;
     await c.revokedBefore('runner');
