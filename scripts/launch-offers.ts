@@ -36,7 +36,7 @@ export async function launchOffers(call: ApiCall, t: LaunchTokens, offers: reado
   const campaignId = c['campaignId'] as string;
   const offerIds: string[] = [];
   for (const o of offers) {
-    const created = await ok(call, 'POST', '/v1/admin/offers', t.marketer, { reward: { type: 'cashback', percent: 10 }, caps: { maxTotal: 1000 }, ...o, campaignId });
+    const created = await ok(call, 'POST', '/v1/admin/offers', t.marketer, { reward: { type: 'cashback', percent: 10, maxMinor: 1000 }, caps: { maxTotal: 1000 }, ...o, campaignId });
     offerIds.push(created['offerId'] as string);
   }
   for (const [kind, id] of [['campaigns', campaignId] as const, ...offerIds.map((id) => ['offers', id] as const)]) {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { NearcastError } from '../../pipeline/errors.ts';
 import { listOffers } from '../../processors/coupons/offers.ts';
+import { qrPayload } from '../../processors/coupons/qr.ts';
 import type { GatewayContext } from '../app.ts';
 import { principal, requireRole } from '../guard.ts';
 import { ErrorReply } from '../schemas.ts';
@@ -11,7 +12,10 @@ import { IdParams, Paging } from './coupon-schemas.ts';
 import { couponsFor } from './coupon-context.ts';
 
 const OUTCOME: Partial<Record<string, string>> = { CLAIM_REFUSED: 'refused', SOLD_OUT: 'sold_out', RATE_LIMITED: 'rate_limited', NOT_FOUND: 'not_found' };
-const ClaimReply = Type.Object({ code: Type.String(), offerId: Type.String(), claimedAt: Type.String(), expiresAt: Type.String() });
+/** `qr` (processors/coupons/qr.ts) is what the phone renders for the merchant to scan. */
+const ClaimReply = Type.Object({
+  code: Type.String(), qr: Type.String(), offerId: Type.String(), claimedAt: Type.String(), expiresAt: Type.String(),
+});
 
 export function claimRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const coupons = couponsFor(ctx);
@@ -40,14 +44,18 @@ export function claimRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       }
       ctx.metrics.couponClaimSeconds.observe((performance.now() - started) / 1000);
       ctx.metrics.claims.inc({ outcome: 'granted' });
-      return reply.code(201).send({ code: claim.code, offerId: claim.offerId, claimedAt: claim.claimedAt, expiresAt: claim.expiresAt });
+      const { code, offerId, claimedAt, expiresAt } = claim;
+      return reply.code(201).send({ code, qr: qrPayload(code), offerId, claimedAt, expiresAt });
     },
   );
 
   app.get<{ Params: IdParams }>(
     '/v1/offers/:id/claims',
     { onRequest: requireRole(ctx.key, 'device'), schema: { tags: ['claims'], summary: 'This phone’s live claims of an offer', params: IdParams, response: { 401: ErrorReply } } },
-    async (req) => ({ claims: (await coupons.claims.liveClaims(req.params.id, principal(req).userId)).map(({ userId: _u, ...c }) => c) }),
+    async (req) => {
+      const live = await coupons.claims.liveClaims(req.params.id, principal(req).userId);
+      return { claims: live.map(({ userId: _u, ...c }) => ({ ...c, qr: qrPayload(c.code) })) };
+    },
   );
 
   app.get<{ Querystring: { limit?: number; cursor?: string; category?: string } }>(

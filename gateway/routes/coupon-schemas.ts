@@ -8,6 +8,14 @@ const closed = { additionalProperties: false } as const;
 const Name = (max = 120) => Type.String({ minLength: 1, maxLength: max });
 const Minor = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Money in minor units (cents)' });
 const Ids = Type.Array(Name(64), { maxItems: 100 });
+/**
+ * Hard bound on one purchase (10^10 minor units: 100 million in a two-decimal currency), whatever the
+ * offer says: an amount beyond it is a typo or an attack, and stays far inside exact integer arithmetic.
+ */
+export const MAX_PURCHASE_MINOR = 1e10;
+const PurchaseMinor = Type.Integer({ minimum: 0, maximum: MAX_PURCHASE_MINOR, description: 'Purchase in minor units' });
+const Bound = (description: string) =>
+  Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: MAX_PURCHASE_MINOR, description })]));
 
 export const CampaignBody = Type.Object(
   {
@@ -73,6 +81,8 @@ const offerFields = {
   caps: Caps,
   claimTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   budgetMinor: Type.Optional(Type.Union([Type.Null(), Minor])),
+  maxPurchaseMinor: Bound('A purchase above this is refused (422), not counted up to it'),
+  maxRewardMinor: Bound('No redemption earns more; required for a percent reward unless reward.maxMinor is set'),
 };
 
 export const OfferBody = Type.Object({ campaignId: Type.String({ format: 'uuid' }), ...offerFields }, closed);
@@ -116,8 +126,11 @@ export type ReportQuery = Static<typeof ReportQuery>;
 export const CodeParams = Type.Object({ code: Type.String({ pattern: '^[0-9]{1,19}$' }) });
 export const PurchaseBody = Type.Object(
   {
-    code: Type.String({ pattern: '^[0-9]{1,19}$', description: 'The redemption code a claim returned' }),
-    amountMinor: Type.Integer({ minimum: 0, maximum: 1e12 }),
+    code: Type.String({
+      pattern: '^(nearcast:v1:)?[0-9]{1,19}$',
+      description: 'The redemption code a claim returned, or its qr payload as scanned',
+    }),
+    amountMinor: PurchaseMinor,
     merchantId: Name(64),
     category: Type.Optional(Name(60)),
   },

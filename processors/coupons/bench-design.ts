@@ -16,7 +16,7 @@ export async function setupLiveOffer(pool: pg.Pool, cap: number, extra: { maxPer
   const approver = { id: 'bench-approver', role: 'approver' as const };
   const now = Date.now();
   const c = await createCampaign(pool, { name: 'bench', startsAt: new Date(now - 60_000).toISOString(), endsAt: new Date(now + 86_400_000).toISOString(), budgetMinor: 1e12 }, marketer);
-  const o = await createOffer(pool, { campaignId: c.campaignId, title: 'bench', circles: [{ lat: 0, lng: 0, radiusM: 100 }], reward: { type: 'cashback', percent: 1 }, caps: { maxTotal: cap, maxPerUser: extra.maxPerUser ?? 1 } }, marketer);
+  const o = await createOffer(pool, { campaignId: c.campaignId, title: 'bench', circles: [{ lat: 0, lng: 0, radiusM: 100 }], reward: { type: 'cashback', percent: 1, maxMinor: 100 }, caps: { maxTotal: cap, maxPerUser: extra.maxPerUser ?? 1 } }, marketer);
   for (const [entity, id] of [['campaign', c.campaignId], ['offer', o.offerId]] as const) {
     await transition(pool, entity, id, 'submit', marketer, undefined, now);
     await transition(pool, entity, id, 'approve', approver, undefined, now);
@@ -31,7 +31,7 @@ export function nearcastClaimDesign(serverUrl: string, poolSize: number, workerI
   let offerId = '';
   let claims: ClaimService | undefined;
   return {
-    name: 'nearcast (pre-generated units, SKIP LOCKED)',
+    name: 'nearcast (unit rows generated in chunks, SKIP LOCKED)',
     async setup(cap: number) {
       await dropDatabase(url);
       await migrate(url);

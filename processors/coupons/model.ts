@@ -50,6 +50,10 @@ export interface OfferInput {
   caps: { maxTotal: number; maxPerUser?: number | null | undefined; maxPerUserPerDay?: number | null | undefined; onePerUserPerDay?: boolean | undefined };
   claimTtlSeconds?: number | undefined;
   budgetMinor?: number | null | undefined;
+  /** A larger purchase is refused (NOT_ELIGIBLE). */
+  maxPurchaseMinor?: number | null | undefined;
+  /** No redemption earns more. Required (or reward.maxMinor) for a percent reward. */
+  maxRewardMinor?: number | null | undefined;
 }
 
 export interface Offer {
@@ -75,6 +79,8 @@ export interface Offer {
   caps: { maxTotal: number; maxPerUser: number | null; maxPerUserPerDay: number | null; onePerUserPerDay: boolean };
   claimTtlSeconds: number;
   budgetMinor: number | null;
+  maxPurchaseMinor: number | null;
+  maxRewardMinor: number | null;
   spentMinor: number;
   redeemedCount: number;
   status: LifecycleStatus;
@@ -86,6 +92,8 @@ export interface Offer {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** bigint columns arrive as strings; absent on rows read before the column existed. */
+const nullableNumber = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg rows are untyped by nature */
 export function campaignFromRow(r: any): Campaign {
@@ -108,6 +116,7 @@ export function offerFromRow(r: any, geofences: Array<{ kind: string; shape: any
     reward: r.reward,
     caps: { maxTotal: r.max_total, maxPerUser: r.max_per_user, maxPerUserPerDay: r.max_per_user_per_day, onePerUserPerDay: r.one_per_user_per_day },
     claimTtlSeconds: r.claim_ttl_seconds, budgetMinor: r.budget_minor === null ? null : Number(r.budget_minor), spentMinor: Number(r.spent_minor),
+    maxPurchaseMinor: nullableNumber(r.max_purchase_minor), maxRewardMinor: nullableNumber(r.max_reward_minor),
     redeemedCount: r.redeemed_count, status: r.status, published: r.published, createdBy: r.created_by, submittedBy: r.submitted_by,
     createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
   };

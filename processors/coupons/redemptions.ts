@@ -1,12 +1,14 @@
 // Redemption and reversal. A redemption is keyed by its code (the claim id),
-// so a retried request finds the first one instead of making a second. Locks
+// so a retried request finds the first one instead of making a second. Only a
+// party that saw the purchase states it: a merchant (scoped to its points of
+// sale by the gateway), staff, or the card feed; never the phone. Locks
 // are taken in the order the claim path takes them (unit, then claim), then
 // the offer and campaign rows that carry the budget.
 import { NearcastError } from '../../pipeline/errors.ts';
 import { query, withTx, type Db, type Tx } from './db.ts';
 import { isExhausted } from './lifecycle.ts';
 import { campaignState, enqueueOffers, offerState } from './outbox.ts';
-import { ineligibility, rewardFor, type Purchase, type Reward } from './rules.ts';
+import { ineligibility, rewardFor, type Eligibility, type Purchase, type Reward } from './rules.ts';
 
 export interface Redemption {
   code: string;
@@ -22,10 +24,19 @@ export interface Redemption {
   reversedAt: string | null;
 }
 
-/** Who asks: a device may act only on its own codes; staff on any. */
+/**
+ * Who asks. A device only reads its own codes' redemptions; a merchant redeems
+ * any code it is shown and reads the redemptions it made; `feed` is the card
+ * aggregator's transaction feed; admin does anything.
+ */
 export interface Requester {
   userId: string;
-  isStaff: boolean;
+  kind: 'device' | 'merchant' | 'admin' | 'feed';
+}
+
+/** Purchases are stated only by a party that saw them. */
+function assertWitness(who: Requester): void {
+  if (who.kind === 'device') throw new NearcastError('FORBIDDEN', 'a phone presents its code; the merchant redeems it');
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg rows */
@@ -42,7 +53,7 @@ const SELECT_REDEMPTION = 'SELECT claim_id::text AS code, * FROM redemptions WHE
 
 async function lockClaim(tx: Tx, code: bigint, who: Requester) {
   const { rows: [k0] } = await tx.query('SELECT offer_id, unit_no, user_id FROM claims WHERE claim_id = $1', [code.toString()]);
-  if (!k0 || (!who.isStaff && k0.user_id !== who.userId)) throw new NearcastError('NOT_FOUND', 'no such code');
+  if (!k0 || (who.kind === 'device' && k0.user_id !== who.userId)) throw new NearcastError('NOT_FOUND', 'no such code');
   const { rows: [unit] } = await tx.query('SELECT claim_id::text AS claim_id, consumed, held_until > now() AS held FROM claim_units WHERE offer_id = $1 AND unit_no = $2 FOR UPDATE', [k0.offer_id, k0.unit_no]);
   const { rows: [claim] } = await tx.query("SELECT status, expires_at > now() AS unexpired FROM claims WHERE claim_id = $1 FOR UPDATE", [code.toString()]);
   const { rows: [o] } = await tx.query(
@@ -59,7 +70,11 @@ export interface RedeemOutcome {
   replay: boolean;
 }
 
-export async function redeem(pool: Db, code: bigint, p: Purchase, who: Requester, nowMs: number): Promise<RedeemOutcome> {
+/** `transactionId`: the card feed's id of the purchase (unique among redemptions). */
+export async function redeem(
+  pool: Db, code: bigint, p: Purchase, who: Requester, nowMs: number, transactionId: string | null = null,
+): Promise<RedeemOutcome> {
+  assertWitness(who);
   return withTx(pool, async (tx) => {
     const { k0, unit, claim, o } = await lockClaim(tx, code, who);
     const { rows: [earlier] } = await tx.query(SELECT_REDEMPTION, [code.toString()]);
@@ -69,18 +84,20 @@ export async function redeem(pool: Db, code: bigint, p: Purchase, who: Requester
       return { redemption: fromRow(earlier), replay: true };
     }
     if (claim.status !== 'live' || !claim.unexpired || unit?.claim_id !== code.toString() || unit.consumed) throw new NearcastError('CLAIM_EXPIRED', 'this code is no longer live');
-    const reasons = ineligibility({ minSpendMinor: Number(o.min_spend_minor), merchants: eligibleMerchants(o), categories: o.eligible_categories }, p);
+    const reasons = ineligibility(eligibility(o), p);
     if (reasons.length) throw new NearcastError('NOT_ELIGIBLE', reasons.join('; '));
-    const left = budgetLeft(o);
-    const reward = rewardFor(o.reward as Reward, p.amountMinor, left);
+    const reward = rewardFor(o.reward as Reward, p.amountMinor, budgetLeft(o), nullable(o.max_reward_minor));
     if (reward.clamped && reward.valueMinor === 0) throw new NearcastError('CONFLICT', 'the budget is used up');
     const cashback = (o.reward as Reward).type === 'cashback' ? reward.valueMinor : 0;
     const discount = reward.valueMinor - cashback;
     const before = isExhausted(offerState(o), campaignState(o));
     await tx.query(
-      `INSERT INTO redemptions (claim_id, offer_id, campaign_id, user_id, amount_minor, merchant_id, category, cashback_minor, discount_minor, redeemed_at, redeemed_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)`,
-      [code.toString(), o.offer_id, o.campaign_id, k0.user_id, p.amountMinor, p.merchantId, p.category ?? null, cashback, discount, who.userId],
+      `INSERT INTO redemptions (claim_id, offer_id, campaign_id, user_id, amount_minor, merchant_id, category,
+                                cashback_minor, discount_minor, redeemed_at, redeemed_by, redeemed_by_role,
+                                transaction_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11, $12)`,
+      [code.toString(), o.offer_id, o.campaign_id, k0.user_id, p.amountMinor, p.merchantId, p.category ?? null,
+        cashback, discount, who.userId, who.kind, transactionId],
     );
     await tx.query("UPDATE claims SET status = 'redeemed', ended_at = now() WHERE claim_id = $1", [code.toString()]);
     await tx.query('UPDATE claim_units SET consumed = true WHERE offer_id = $1 AND unit_no = $2', [o.offer_id, k0.unit_no]);
@@ -94,6 +111,7 @@ export async function redeem(pool: Db, code: bigint, p: Purchase, who: Requester
 
 /** The same checks as redeem, without writing anything. */
 export async function checkRedeemable(pool: Db, code: bigint, p: Purchase, who: Requester): Promise<{ redeemable: boolean; reasons: string[]; rewardMinor: number }> {
+  assertWitness(who);
   const { rows: [r] } = await query(
     pool,
     `SELECT k.user_id, k.status AS claim_status, k.expires_at > now() AS unexpired, u.claim_id::text = k.claim_id::text AND NOT u.consumed AS holds_unit,
@@ -103,11 +121,11 @@ export async function checkRedeemable(pool: Db, code: bigint, p: Purchase, who: 
       WHERE k.claim_id = $1`,
     [code.toString()],
   );
-  if (!r || (!who.isStaff && r.user_id !== who.userId)) throw new NearcastError('NOT_FOUND', 'no such code');
+  if (!r) throw new NearcastError('NOT_FOUND', 'no such code');
   const reasons: string[] = [];
   if (r.claim_status !== 'live' || !r.unexpired || !r.holds_unit) reasons.push(r.claim_status === 'redeemed' ? 'already redeemed' : 'the code is no longer live');
-  reasons.push(...ineligibility({ minSpendMinor: Number(r.min_spend_minor), merchants: eligibleMerchants(r), categories: r.eligible_categories }, p));
-  const reward = rewardFor(r.reward as Reward, p.amountMinor, budgetLeft(r));
+  reasons.push(...ineligibility(eligibility(r), p));
+  const reward = rewardFor(r.reward as Reward, p.amountMinor, budgetLeft(r), nullable(r.max_reward_minor));
   if (reward.clamped && reward.valueMinor === 0) reasons.push('the budget is used up');
   return { redeemable: reasons.length === 0, reasons, rewardMinor: reasons.length ? 0 : reward.valueMinor };
 }
@@ -115,7 +133,7 @@ export async function checkRedeemable(pool: Db, code: bigint, p: Purchase, who: 
 /** Refund: the redemption is marked reversed, its unit returns to the pool and its reward to the budgets. Idempotent. */
 export async function reverse(pool: Db, code: bigint, actor: string, nowMs: number): Promise<Redemption> {
   return withTx(pool, async (tx) => {
-    const { k0, o } = await lockClaim(tx, code, { userId: actor, isStaff: true });
+    const { k0, o } = await lockClaim(tx, code, { userId: actor, kind: 'admin' });
     const { rows: [r] } = await tx.query(`${SELECT_REDEMPTION} FOR UPDATE`, [code.toString()]);
     if (!r) throw new NearcastError('NOT_FOUND', 'this code was never redeemed');
     if (r.reversed_at) return fromRow(r);
@@ -132,16 +150,24 @@ export async function reverse(pool: Db, code: bigint, actor: string, nowMs: numb
   });
 }
 
+/** The phone reads its own codes' redemptions, a merchant those it made, staff any; others learn nothing (404). */
 export async function getRedemption(pool: Db, code: bigint, who: Requester): Promise<Redemption> {
   const { rows: [r] } = await query(pool, SELECT_REDEMPTION, [code.toString()]);
-  if (!r || (!who.isStaff && r.user_id !== who.userId)) throw new NearcastError('NOT_FOUND', 'no such redemption');
+  const mayRead = r && (who.kind === 'admin' || (who.kind === 'device' && r.user_id === who.userId)
+    || (who.kind !== 'device' && r.redeemed_by_role === who.kind && r.redeemed_by === who.userId));
+  if (!mayRead) throw new NearcastError('NOT_FOUND', 'no such redemption');
   return fromRow(r);
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg rows */
-/** Merchants a purchase may be made at: the eligibility list, else the offer's own merchants, else any. */
-function eligibleMerchants(o: any): string[] {
-  return o.eligible_merchants.length ? o.eligible_merchants : o.merchant_ids;
+const nullable = (v: string | number | null) => (v === null ? null : Number(v));
+
+/** What a purchase must meet; its merchant: the eligibility list, else the offer's own merchants, else any. */
+function eligibility(o: any): Eligibility {
+  return {
+    minSpendMinor: Number(o.min_spend_minor), maxPurchaseMinor: nullable(o.max_purchase_minor),
+    merchants: o.eligible_merchants.length ? o.eligible_merchants : o.merchant_ids, categories: o.eligible_categories,
+  };
 }
 
 function budgetLeft(o: any): number {

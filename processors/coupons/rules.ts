@@ -57,6 +57,8 @@ export const REFUSAL_MESSAGES: Record<ClaimRefusal, string> = {
 
 export interface Eligibility {
   minSpendMinor: number;
+  /** A larger purchase is refused, not counted up to it: an outsized amount is a mistake or an attack. */
+  maxPurchaseMinor: number | null;
   merchants: readonly string[];
   categories: readonly string[];
 }
@@ -71,6 +73,9 @@ export interface Purchase {
 export function ineligibility(rules: Eligibility, p: Purchase): string[] {
   const reasons: string[] = [];
   if (p.amountMinor < rules.minSpendMinor) reasons.push(`minimum spend is ${rules.minSpendMinor}`);
+  if (rules.maxPurchaseMinor !== null && p.amountMinor > rules.maxPurchaseMinor) {
+    reasons.push(`purchase of ${p.amountMinor} is above this offer's maximum purchase of ${rules.maxPurchaseMinor}`);
+  }
   if (rules.merchants.length > 0 && !rules.merchants.includes(p.merchantId)) reasons.push(`merchant ${p.merchantId} does not take part`);
   if (rules.categories.length > 0 && (p.category === undefined || !rules.categories.includes(p.category))) reasons.push('purchase category does not qualify');
   return reasons;
@@ -87,12 +92,30 @@ export interface Reward {
 }
 
 /**
- * The reward for a purchase, never more than the purchase, the reward's own
- * cap, or what is left of the budgets. `clamped` says the budget cut it short.
+ * Why a reward definition is unsafe, or undefined. A percent reward grows with
+ * the purchase, so it must be bounded per redemption (the offer's
+ * maxRewardMinor or the reward's maxMinor); otherwise one large purchase could
+ * take the whole budget.
  */
-export function rewardFor(reward: Reward, amountMinor: number, budgetLeftMinor: number): { valueMinor: number; clamped: boolean } {
+export function unboundedReward(reward: Reward, maxRewardMinor: number | null | undefined): string | undefined {
+  if (reward.percent === undefined || reward.maxMinor !== undefined || (maxRewardMinor ?? null) !== null) {
+    return undefined;
+  }
+  return 'body/maxRewardMinor is required for a percent reward (or body/reward/maxMinor): '
+    + 'it bounds the reward per redemption';
+}
+
+/**
+ * The reward for a purchase, never more than the purchase, the reward's own
+ * cap, the offer's maxRewardMinor, or what is left of the budgets. `clamped`
+ * says the budget cut it short.
+ */
+export function rewardFor(
+  reward: Reward, amountMinor: number, budgetLeftMinor: number, maxRewardMinor: number | null = null,
+): { valueMinor: number; clamped: boolean } {
   let value = reward.fixedMinor ?? Math.floor((amountMinor * (reward.percent ?? 0)) / 100);
   if (reward.maxMinor !== undefined) value = Math.min(value, reward.maxMinor);
+  if (maxRewardMinor !== null) value = Math.min(value, maxRewardMinor);
   value = Math.max(0, Math.min(value, amountMinor));
   const left = Math.max(0, budgetLeftMinor);
   return value > left ? { valueMinor: left, clamped: true } : { valueMinor: value, clamped: false };

@@ -22,7 +22,8 @@ export interface CouponStack {
   rt: Runtime;
   app: FastifyInstance;
   worker: CouponWorker | undefined;
-  token(role: Role, sub?: string): Promise<string>;
+  /** `merchants`: a merchant token's points of sale (gateway/merchant-claim.ts). */
+  token(role: Role, sub?: string, merchants?: string[]): Promise<string>;
   call: ApiCall;
   /** A live offer (campaign and offer approved and active) with the given fields. */
   liveOffer(fields?: Partial<LaunchOffer>, campaign?: { budgetMinor?: number }): Promise<{ campaignId: string; offerId: string }>;
@@ -37,7 +38,8 @@ export async function startCouponStack(overrides: Record<string, string> = {}, o
   const app = await buildGateway(rt);
   const worker = opts.worker === false ? undefined : startCouponWorker(rt);
   const key = secretKey(config.auth.tokenSecret);
-  const token = (role: Role, sub = `${role}-1`) => signToken(key, { userId: sub, role });
+  const token = (role: Role, sub = `${role}-1`, merchants?: string[]) =>
+    signToken(key, { userId: sub, role, merchants });
   const call: ApiCall = async (method, url, tok, body) => {
     const res = await app.inject({ method, url, headers: { authorization: `Bearer ${tok}` }, ...(body === undefined ? {} : { payload: body as object }) });
     return { status: res.statusCode, json: res.body ? res.json() : null };
