@@ -15,7 +15,7 @@ export interface Dashboard {
 export async function startDashboard(rt: Pick<Runtime, 'kafka' | 'codecs' | 'config' | 'log'>, now: () => number = Date.now): Promise<Dashboard> {
   const state = new DashboardState(rt.config.dashboard);
   const feeds = await startFeeds(rt, state, now);
-  const app = buildDashboardServer({ state, log: rt.log, now });
+  const app = buildDashboardServer({ state, log: rt.log, now, timeouts: rt.config.ops.http });
   return {
     app, state, joined: feeds.joined,
     async stop() {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../pipeline/logger.ts';
+import { fastifyTimeouts, type HttpTimeouts } from '../pipeline/http-timeouts.ts';
 import type { DashboardState, Snapshot } from './aggregate.ts';
 
 const STATIC: Record<string, { file: string; type: string }> = {
@@ -17,6 +18,8 @@ export interface DashboardServerOptions {
   log: Logger;
   now?: () => number;
   tickMs?: number;
+  /** Bounds on how long a client may hold a socket (pipeline/http-timeouts.ts). */
+  timeouts?: HttpTimeouts;
 }
 
 export function buildDashboardServer(o: DashboardServerOptions): FastifyInstance {
@@ -24,6 +27,7 @@ export function buildDashboardServer(o: DashboardServerOptions): FastifyInstance
   const app = Fastify({
     loggerInstance: o.log.child({ component: 'dashboard' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    ...(o.timeouts ? fastifyTimeouts(o.timeouts) : {}),
   });
   const files = new Map(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(new URL(`./static/${s.file}`, import.meta.url)), type: s.type }]));
   for (const [path, f] of files) app.get(path, async (_req, reply) => reply.type(f.type).header('cache-control', 'no-cache').send(f.body));

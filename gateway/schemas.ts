@@ -1,6 +1,7 @@
 // Request and response shapes, as JSON Schema: fastify validates them before a
 // handler runs and the OpenAPI document is generated from the same objects.
 import { Type, type Static } from '@sinclair/typebox';
+import { FCM_TOKEN } from '../pipeline/push-targets.ts';
 
 const closed = { additionalProperties: false } as const;
 
@@ -37,7 +38,8 @@ export const PushRegistrationBody = Type.Union([
     },
     closed,
   ),
-  Type.Object({ type: Type.Literal('fcm'), token: Type.String({ minLength: 20, maxLength: 4096 }) }, closed),
+  // FCM tokens: bounded length and alphabet (pipeline/push-targets.ts); their host is FCM's own, fixed by the SDK.
+  Type.Object({ type: Type.Literal('fcm'), token: Type.String({ ...FCM_TOKEN }) }, closed),
 ]);
 export type PushRegistrationBody = Static<typeof PushRegistrationBody>;
 

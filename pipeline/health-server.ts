@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Runtime } from './runtime.ts';
+import { applyIdleTimeout, serverOptions } from './http-timeouts.ts';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -16,9 +17,12 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(rt: Pick<Runtime, 'admin' | 'redis' | 'metrics'>, host: string, port: number): Promise<HealthServer> {
+export async function startHealthServer(
+  rt: Pick<Runtime, 'admin' | 'redis' | 'metrics' | 'config'>, host: string, port: number,
+): Promise<HealthServer> {
   let stopping = false;
-  const server: Server = createServer((req, res) => {
+  const ready = cachedReadiness(rt, rt.config.ops.readyCacheMs);
+  const server: Server = createServer(serverOptions(rt.config.ops.http), (req, res) => {
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type });
       res.end(body);
@@ -27,7 +31,7 @@ export async function startHealthServer(rt: Pick<Runtime, 'admin' | 'redis' | 'm
     if (req.method !== 'GET') return send(405, 'application/json', '{"error":{"code":"METHOD_NOT_ALLOWED","message":"GET only"}}');
     if (path === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
     if (path === '/readyz') {
-      void readiness(rt, stopping).then(({ ready, checks }) =>
+      void ready(stopping).then(({ ready, checks }) =>
         send(ready ? 200 : 503, 'application/json', JSON.stringify({ status: ready ? 'ready' : 'not ready', checks })),
       );
       return;
@@ -38,6 +42,7 @@ export async function startHealthServer(rt: Pick<Runtime, 'admin' | 'redis' | 'm
     }
     send(404, 'application/json', '{"error":{"code":"NOT_FOUND","message":"unknown path"}}');
   });
+  applyIdleTimeout(server, rt.config.ops.http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -52,11 +57,37 @@ export async function startHealthServer(rt: Pick<Runtime, 'admin' | 'redis' | 'm
   };
 }
 
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, string>;
+}
+
 /** Kafka and Redis answer within the check timeout; shared by the gateway's /readyz and the processors' health server. */
-export async function readiness(rt: Pick<Runtime, 'admin' | 'redis'>, stopping: boolean) {
+export async function readiness(rt: Pick<Runtime, 'admin' | 'redis'>, stopping: boolean): Promise<Readiness> {
   if (stopping) return { ready: false, checks: { shutdown: 'in progress' } };
   const [kafka, redis] = await Promise.all([check(() => rt.admin.describeCluster()), check(() => rt.redis.ping())]);
   return { ready: kafka === 'ok' && redis === 'ok', checks: { kafka, redis } };
+}
+
+/**
+ * Readiness asked at most once per `ttlMs`, concurrent askers sharing the
+ * check in flight: a burst of probes (or a client hammering /readyz) costs
+ * one Kafka metadata request, not one each, and so cannot make the broker
+ * look slow and the instance unready. Shutdown still answers at once.
+ */
+export function cachedReadiness(rt: Pick<Runtime, 'admin' | 'redis'>, ttlMs: number, now: () => number = Date.now) {
+  let last: { at: number; answer: Readiness } | undefined;
+  let inFlight: Promise<Readiness> | undefined;
+  return (stopping: boolean): Promise<Readiness> => {
+    if (stopping) return readiness(rt, true);
+    if (last && now() - last.at < ttlMs) return Promise.resolve(last.answer);
+    inFlight ??= readiness(rt, false).then((answer) => {
+      last = { at: now(), answer };
+      inFlight = undefined;
+      return answer;
+    });
+    return inFlight;
+  };
 }
 
 async function check(fn: () => Promise<unknown>): Promise<string> {

@@ -5,10 +5,12 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { userKey } from './user-keys.ts';
 import type { StateChangelog } from './state-changelog.ts';
+import { erasedError, tombstoneKey } from './erasure.ts';
 
 export type PushRegistration =
   | { type: 'webpush'; endpoint: string; keys: { p256dh: string; auth: string } }
   | { type: 'fcm'; token: string };
+// Stored registrations also carry `addedAt` (ms), which orders evictions.
 
 export interface StoredRegistration {
   id: string;
@@ -20,17 +22,83 @@ export function registrationId(r: PushRegistration): string {
   return createHash('sha256').update(`${r.type}:${secret}`).digest('base64url').slice(0, 22);
 }
 
+export const DEFAULT_MAX_REGISTRATIONS = 10;
+
+/**
+ * Adds one registration and, past the cap, evicts the oldest others (by the
+ * `addedAt` stored with each; ties by id) in the same atomic step, so
+ * concurrent registrations never leave more than the cap. Returns the evicted ids.
+ */
+const ADD_CAPPED = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local n = redis.call('HLEN', KEYS[1])
+local max = tonumber(ARGV[3])
+if n <= max then return {} end
+local all = redis.call('HGETALL', KEYS[1])
+local entries = {}
+for i = 1, #all, 2 do
+  if all[i] ~= ARGV[1] then
+    local ok, v = pcall(cjson.decode, all[i + 1])
+    local at = 0
+    if ok and type(v) == 'table' and type(v.addedAt) == 'number' then at = v.addedAt end
+    entries[#entries + 1] = { all[i], at }
+  end
+end
+table.sort(entries, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[1] < b[1] end)
+local evicted = {}
+for i = 1, n - max do
+  evicted[i] = entries[i][1]
+  redis.call('HDEL', KEYS[1], entries[i][1])
+end
+return evicted
+`;
+
+type CappedRedis = Redis & {
+  nearcastPushAddCapped(key: string, id: string, json: string, max: number): Promise<string[]>;
+};
+
+export interface PushRegistrationsOptions {
+  /** Registrations kept per user; adding one more evicts the oldest. */
+  maxPerUser?: number;
+  now?: () => number;
+}
+
 export class PushRegistrations {
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string, private readonly changelog: StateChangelog) {}
+  private readonly maxPerUser: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly changelog: StateChangelog,
+    o: PushRegistrationsOptions = {},
+  ) {
+    this.maxPerUser = o.maxPerUser ?? DEFAULT_MAX_REGISTRATIONS;
+    this.now = o.now ?? Date.now;
+    if (!('nearcastPushAddCapped' in redis)) {
+      redis.defineCommand('nearcastPushAddCapped', { numberOfKeys: 1, lua: ADD_CAPPED });
+    }
+  }
 
   private key(userId: string): string {
     return userKey(this.keyPrefix, 'push', userId);
   }
 
+  /**
+   * Changelog first, then Redis (as every state write); the evicted get their
+   * tombstones right after. A crash between the two leaves an evicted
+   * registration in the changelog only: a restore brings it back, and the
+   * user's next registration evicts it again.
+   */
   async add(userId: string, r: PushRegistration): Promise<string> {
     const id = registrationId(r);
-    await this.changelog.record([{ redisKey: this.key(userId), field: id, value: r }]);
-    await this.redis.hset(this.key(userId), id, JSON.stringify(r));
+    const key = this.key(userId);
+    if (await this.redis.exists(tombstoneKey(this.keyPrefix, userId))) throw erasedError(userId); // erasure is final
+    const stored = { ...r, addedAt: this.now() };
+    await this.changelog.record([{ redisKey: key, field: id, value: stored }]);
+    const json = JSON.stringify(stored);
+    const evicted = await (this.redis as CappedRedis).nearcastPushAddCapped(key, id, json, this.maxPerUser);
+    await this.changelog.record(evicted.map((old) => ({ redisKey: key, field: old, value: null })));
     return id;
   }
 

@@ -19,7 +19,7 @@ import { startDispatcher } from '../processors/dispatcher/dispatcher.ts';
 import { dropDatabase, migrate } from '../processors/coupons/db.ts';
 import { startCouponWorker } from '../processors/coupons/worker.ts';
 import { fetchCall, launchOffers } from './launch-offers.ts';
-import { LocalWebPushService, type ReceivedPush } from './local-push/webpush-service.ts';
+import { LocalWebPushService, localPushEnv, type ReceivedPush } from './local-push/webpush-service.ts';
 import { City, Phone } from './demo-city.ts';
 
 const SECONDS = Number(process.env['DEMO_SECONDS'] ?? 40);
@@ -39,6 +39,8 @@ const config = loadConfig({
   NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey,
   NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey,
   NEARCAST_PUSH_CA_FILE: push.caFile,
+  // The local push service listens on 127.0.0.1, which production refuses.
+  ...localPushEnv(push.origin),
   NEARCAST_GATEWAY_PORT: '0',
   NEARCAST_PING_TTL_SECONDS: '15',
   // Every simulated phone shares 127.0.0.1: a per-address limit would throttle the whole city.

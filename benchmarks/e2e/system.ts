@@ -15,6 +15,7 @@ import { asOffer } from '../sim/offers.ts';
 import type { OfferCircle } from '../sim/city.ts';
 import { nextMessage, startChild, stopChild, until, type Child } from '../lib/children.ts';
 import type { SinkReady } from '../procs/ipc.ts';
+import { localPushEnv } from '../../scripts/local-push/webpush-service.ts';
 
 export interface System {
   env: Record<string, string>;
@@ -68,6 +69,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey,
     NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey,
     NEARCAST_PUSH_CA_FILE: ready.caFile,
+    ...localPushEnv(ready.subscriptions[0]!.endpoint),
     NEARCAST_GATEWAY_PORT: String(ports.gateway),
     NEARCAST_LOG_LEVEL: 'warn',
     NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0', // every simulated phone shares 127.0.0.1 (added by the gateway rate-limit change)

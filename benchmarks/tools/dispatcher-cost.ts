@@ -20,7 +20,7 @@ import { PushRegistrations } from '../../pipeline/push-registrations.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { PushRequest } from '../../schemas/types.ts';
 import { startDispatcher } from '../../processors/dispatcher/dispatcher.ts';
-import { LocalWebPushService, type LocalDevice } from '../../scripts/local-push/webpush-service.ts';
+import { LocalWebPushService, localPushEnv, type LocalDevice } from '../../scripts/local-push/webpush-service.ts';
 import { groupProgress } from '../lib/kafka-offsets.ts';
 import { testEnv } from '../../test/support/env.ts';
 
@@ -50,7 +50,8 @@ async function measure(pushes: number, warmup: number) {
   const service = JSON.parse(line!) as { caFile: string; subscriptions: LocalDevice['subscription'][] };
 
   const vapid = webpush.generateVAPIDKeys();
-  const config = loadConfig(testEnv({ NEARCAST_LOG_LEVEL: 'warn', NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: service.caFile }));
+  const config = loadConfig(testEnv({ NEARCAST_LOG_LEVEL: 'warn', NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: service.caFile,
+    ...localPushEnv(service.subscriptions[0]!.endpoint) }));
   const rt = await createRuntime(config);
   const topics = topicNames(config.topics.prefix);
   const registrations = new PushRegistrations(rt.redis, config.topics.prefix, rt.changelog);

@@ -5,9 +5,14 @@ import { PushRegistrations, type PushRegistration } from '../../pipeline/push-re
 import type { GatewayContext } from '../app.ts';
 import { principal, requireRole } from '../guard.ts';
 import { ErrorReply, PushRegistrationBody } from '../schemas.ts';
+import { NearcastError } from '../../pipeline/errors.ts';
+import { checkEndpoint, checkKeys, type HostRule } from '../../pipeline/push-targets.ts';
 
 export function pushRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const store = new PushRegistrations(ctx.redis, ctx.config.topics.prefix, ctx.changelog);
+  const { allowedHosts, maxRegistrationsPerUser } = ctx.config.push;
+  const store = new PushRegistrations(ctx.redis, ctx.config.topics.prefix, ctx.changelog, {
+    maxPerUser: maxRegistrationsPerUser,
+  });
   app.post<{ Body: PushRegistrationBody }>(
     '/v1/push/subscriptions',
     {
@@ -21,9 +26,21 @@ export function pushRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     async (req, reply) => {
       const b = req.body;
       const reg: PushRegistration =
-        b.type === 'webpush' ? { type: 'webpush', endpoint: b.subscription.endpoint, keys: b.subscription.keys } : { type: 'fcm', token: b.token };
+        b.type === 'webpush' ? webPushRegistration(b.subscription, allowedHosts) : { type: 'fcm', token: b.token };
       const id = await store.add(principal(req).userId, reg);
       return reply.code(201).send({ id });
     },
   );
+}
+
+/** The endpoint must be an allowed push service's https URL, stored in its canonical form; the keys must be usable. */
+function webPushRegistration(
+  sub: { endpoint: string; keys: { p256dh: string; auth: string } },
+  rules: readonly HostRule[],
+): PushRegistration {
+  const target = checkEndpoint(sub.endpoint, rules);
+  if ('reason' in target) throw new NearcastError('VALIDATION_FAILED', `subscription.endpoint ${target.reason}`);
+  const bad = checkKeys(sub.keys);
+  if (bad) throw new NearcastError('VALIDATION_FAILED', bad);
+  return { type: 'webpush', endpoint: target.url.href, keys: { p256dh: sub.keys.p256dh, auth: sub.keys.auth } };
 }

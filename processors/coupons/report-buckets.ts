@@ -3,6 +3,8 @@
 // midnight), and are summed into local days or ISO weeks (Monday first) of
 // any IANA time zone, DST changes included.
 
+import { CappedMap, canonicalTimeZone, zoneFormatter } from '../../pipeline/local-time.ts';
+
 export type Granularity = 'day' | 'week';
 export const METRICS = ['pushes', 'opens', 'claims', 'expiries', 'redemptions', 'reversals', 'cashbackMinor'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -15,24 +17,19 @@ export interface BucketCount {
 
 export type ReportRow = { period: string } & Record<Metric, number> & { claimRate: number | null; openRate: number | null; conversion: number | null };
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+// Keyed by canonical zone name and capped (pipeline/local-time.ts): `tz` comes from the query string.
+export const dateFormatters = new CappedMap<string, Intl.DateTimeFormat>(1024);
+const dateFormatter = (timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+  return canonicalTimeZone(tz) !== undefined;
 }
 
 /** The local calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDate(ms: number, tz: string): string {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
-    formatters.set(tz, f);
-  }
+  const f = zoneFormatter(tz, dateFormatter, dateFormatters);
+  if (!f) throw new RangeError(`invalid time zone ${tz}`);
   return f.format(ms);
 }
 

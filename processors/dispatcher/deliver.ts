@@ -22,6 +22,8 @@ export interface JobResult {
   status: number | undefined;
   reason: string;
   completedTs: number;
+  /** nearcast refused the target itself (not an allowed push service, or no public address): drop the registration. */
+  refused?: boolean;
 }
 
 export interface DeliverDeps {
@@ -56,9 +58,13 @@ export async function deliverWebPush(jobs: Job[], send: WebPushSender, limit: Li
     if (d.claim && !(await d.claim(job))) return;
     for (let attempt = 0; ; attempt++) {
       const r = await send(job.reg.registration, webPushPayload(job.req), remainingTtlSeconds(job.req, d.now()), job.req.pushId);
-      const o = classify(r.status, r.retryAfter, attempt, job.req, d.now(), d.policy, d.random);
+      // A refused target is final: retrying cannot make it an allowed, public push service.
+      const o: SendOutcome = r.refused
+        ? { kind: 'failed', reason: `refused: ${r.refused}` }
+        : classify(r.status, r.retryAfter, attempt, job.req, d.now(), d.policy, d.random);
       d.onAttempt('WEBPUSH', o.kind);
       const done = finish(job, 'WEBPUSH', o, attempt + 1, r, d.now());
+      if (done && r.refused) done.refused = true;
       if (done) {
         results.push(done);
         return void d.onDone?.(done);

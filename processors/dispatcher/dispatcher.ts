@@ -54,7 +54,9 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
   const now = d.now ?? Date.now;
   const log = d.log.child({ component: 'dispatcher' });
   const registrations = new PushRegistrations(d.redis, d.config.topics.prefix, d.changelog);
-  const sendWebPush = createWebPushSender({ vapid, caFile: d.config.push.caFile, timeoutMs: 5000 });
+  const { caFile, allowedHosts, allowPrivateAddresses } = d.config.push;
+  if (allowPrivateAddresses) log.warn(PRIVATE_WARNING);
+  const sendWebPush = createWebPushSender({ vapid, caFile, timeoutMs: 5000, allowedHosts, allowPrivateAddresses });
   const fcmSender = fcm ? createFcmSender({ ...fcm, caFile: d.config.push.caFile }) : undefined;
   if (!fcmSender) log.warn('FCM is not configured (NEARCAST_FCM_SERVICE_ACCOUNT_FILE): FCM registrations will not be served');
   const resultCodec = await d.codecs.forTopic<DeliveryResult>(topics.deliveryResults, TOPICS.deliveryResults.valueSchema);
@@ -138,7 +140,8 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
       if (r.outcome === 'DELIVERED') d.metrics.pingToPush.observe(Math.max(0, r.completedTs - r.job.req.deviceTs) / 1000);
       results.push(result(r.job.req, { channel: r.channel, outcome: r.outcome, attempts: r.attempts, status: r.status ?? null, reason: r.reason, completedTs: r.completedTs }));
     }
-    await Promise.all(done.filter((r) => r.outcome === 'GONE').map((r) => registrations.remove(r.job.req.userId, r.job.reg.id)));
+    const dropped = done.filter((r) => r.outcome === 'GONE' || r.refused);
+    await Promise.all(dropped.map((r) => registrations.remove(r.job.req.userId, r.job.reg.id)));
     await publishEffects(results, done.filter((r) => r.outcome === 'FAILED'));
   };
 
@@ -207,5 +210,8 @@ function unserved(job: Job, t: number, onDone: (r: JobResult) => void): JobResul
   onDone(r);
   return r;
 }
+
+const PRIVATE_WARNING =
+  'NEARCAST_PUSH_ALLOW_PRIVATE_ADDRESSES=true: Web Push may connect to loopback and private addresses; tests and demos only';
 
 const IN_DOUBT = 'in doubt: a dispatcher that stopped before recording the send had claimed it; not sent again (at most once)';

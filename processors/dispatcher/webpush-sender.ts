@@ -1,17 +1,20 @@
 // Web Push adapter: the web-push library (VAPID, RFC 8291 aes128gcm) over a
 // keep-alive agent. Returns the push service's status instead of throwing so
 // the decision code sees every answer the same way.
-import { Agent } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import webpush from 'web-push';
 import type { PushRegistration } from '../../pipeline/push-registrations.ts';
+import { checkEndpoint, type HostRule } from '../../pipeline/push-targets.ts';
+import { createGuardedAgent, isRefused } from './guarded-agent.ts';
 
 export interface SendResult {
   /** HTTP status from the push service; undefined for a network error or timeout. */
   status: number | undefined;
   retryAfter: string | undefined;
   error?: string;
+  /** Set when nearcast refused to send at all (host not allowed, no public address): final, never retried. */
+  refused?: string;
 }
 
 export interface WebPushOptions {
@@ -19,6 +22,10 @@ export interface WebPushOptions {
   /** PEM file of an extra CA to trust (a local push service); production leaves it unset. */
   caFile: string | undefined;
   timeoutMs: number;
+  /** Push-service hosts sends may go to; checked again here for registrations stored before the rule. */
+  allowedHosts: readonly HostRule[];
+  /** Connect to loopback and private addresses too: local stand-ins only. */
+  allowPrivateAddresses: boolean;
 }
 
 export type WebPushSender = (reg: Extract<PushRegistration, { type: 'webpush' }>, payload: string, ttlSeconds: number, pushId: string) => Promise<SendResult>;
@@ -46,9 +53,12 @@ function vapidHeaders(vapid: WebPushOptions['vapid'], now: () => number) {
 }
 
 export function createWebPushSender(o: WebPushOptions, now: () => number = Date.now): WebPushSender {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}) });
+  const tls = o.caFile ? { ca: readFileSync(o.caFile) } : {};
+  const agent = createGuardedAgent({ keepAlive: true, maxSockets: 256, ...tls }, o.allowPrivateAddresses);
   const authorization = vapidHeaders(o.vapid, now);
   return async (reg, payload, ttlSeconds, pushId) => {
+    const target = checkEndpoint(reg.endpoint, o.allowedHosts);
+    if ('reason' in target) return refused(`endpoint ${target.reason}`);
     try {
       const res = await webpush.sendNotification({ endpoint: reg.endpoint, keys: reg.keys }, payload, {
         TTL: ttlSeconds,
@@ -62,10 +72,15 @@ export function createWebPushSender(o: WebPushOptions, now: () => number = Date.
       });
       return { status: res.statusCode, retryAfter: header(res.headers, 'retry-after') };
     } catch (err) {
+      if (isRefused(err)) return refused((err as Error).message);
       if (err instanceof webpush.WebPushError) return { status: err.statusCode, retryAfter: header(err.headers, 'retry-after'), error: err.body };
       return { status: undefined, retryAfter: undefined, error: (err as Error).message };
     }
   };
+}
+
+function refused(reason: string): SendResult {
+  return { status: undefined, retryAfter: undefined, error: reason, refused: reason };
 }
 
 function header(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import ece from 'http_ece';
 import { importJWK, jwtVerify } from 'jose';
 import { createLocalTls } from './tls.ts';
+import { DEFAULT_PUSH_HOSTS } from '../../pipeline/push-targets.ts';
 
 export interface LocalDevice {
   id: string;
@@ -126,4 +127,14 @@ function checkHeaders(h: Record<string, string | string[] | undefined>) {
   const topic = h['topic'];
   if (topic !== undefined && (typeof topic !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(topic))) return { status: 400 }; // RFC 8030 §5.4
   return undefined;
+}
+
+/**
+ * The settings that let nearcast accept and send to local push services at
+ * these origins besides the real ones (on loopback, which production
+ * refuses): tests, demo and benchmarks only.
+ */
+export function localPushEnv(...origins: string[]): Record<string, string> {
+  const hosts = [...DEFAULT_PUSH_HOSTS, ...origins.map((o) => new URL(o).host)];
+  return { NEARCAST_PUSH_ALLOWED_HOSTS: hosts.join(','), NEARCAST_PUSH_ALLOW_PRIVATE_ADDRESSES: 'true' };
 }

@@ -11,7 +11,7 @@ import webpush from 'web-push';
 import { loadConfig } from '../../pipeline/config.ts';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
-import { LocalWebPushService } from '../../scripts/local-push/webpush-service.ts';
+import { LocalWebPushService, localPushEnv } from '../../scripts/local-push/webpush-service.ts';
 import { PushRegistrations } from '../../pipeline/push-registrations.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
@@ -38,7 +38,7 @@ describe('rolling restart under load', () => {
     const vapid = webpush.generateVAPIDKeys();
     const caFile = join(mkdtempSync(join(tmpdir(), 'nc-ca-')), 'ca.pem');
     writeFileSync(caFile, readFileSync(push.caFile));
-    env = testEnv({ NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: caFile, NEARCAST_PING_TTL_SECONDS: '120', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0' });
+    env = testEnv({ NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: caFile, ...localPushEnv(push.origin), NEARCAST_PING_TTL_SECONDS: '120', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0' });
     rt = await createRuntime(loadConfig(env));
   });
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { startDispatcher, type Dispatcher } from '../../processors/dispatcher/di
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalWebPushService } from '../../scripts/local-push/webpush-service.ts';
+import { LocalWebPushService, localPushEnv } from '../../scripts/local-push/webpush-service.ts';
 import { LocalFcmService } from '../../scripts/local-push/fcm-service.ts';
 import { randomUUID } from 'node:crypto';
 import { testEnv } from './env.ts';
@@ -54,6 +54,7 @@ export async function startSpine(overrides: Record<string, string> = {}, opts: {
     NEARCAST_PUSH_CA_FILE: caFile,
     NEARCAST_FCM_SERVICE_ACCOUNT_FILE: fcm.serviceAccountFile,
     NEARCAST_FCM_CONNECT_TO: fcm.connectTo,
+    ...localPushEnv(push.origin),
     // With coupons: a database of its own (dropped on close) and the outbox relay running.
     ...(opts.coupons ? { NEARCAST_DATABASE_URL: uniqueDatabaseUrl(), NEARCAST_OUTBOX_POLL_MS: '100' } : {}),
     ...overrides,
