@@ -27,18 +27,18 @@ export const OfferListQuery = Type.Object({
 export type OfferListQuery = Static<typeof OfferListQuery>;
 
 export function offerRoutesAt(app: FastifyInstance, ctx: GatewayContext, base: string, readers: readonly Role[], authors: readonly Role[], tag: string): void {
-  const { pool } = couponsFor(ctx);
+  const { pool, partnerQuota } = couponsFor(ctx);
 
   app.post<{ Body: OfferBody }>(
     `${base}/offers`,
     { onRequest: requireAnyRole(ctx.key, authors), schema: { tags: [tag], summary: 'Create an offer (draft) in a campaign', body: OfferBody, response: Errors } },
-    async (req, reply) => reply.code(201).send(await createOffer(pool, req.body, actor(req))),
+    async (req, reply) => reply.code(201).send(await createOffer(pool, req.body, actor(req), partnerQuota)),
   );
 
   app.patch<{ Params: IdParams; Body: OfferPatch }>(
     `${base}/offers/:id`,
     { onRequest: requireAnyRole(ctx.key, authors), schema: { tags: [tag], summary: 'Edit a draft offer', params: IdParams, body: OfferPatch, response: Errors } },
-    async (req) => updateDraftOffer(pool, req.params.id, req.body, actor(req)),
+    async (req) => updateDraftOffer(pool, req.params.id, req.body, actor(req), partnerQuota),
   );
 
   app.get<{ Querystring: OfferListQuery }>(

@@ -1,12 +1,14 @@
 // Reports per offer and per campaign, by local day or ISO week in any IANA
 // time zone, as JSON or CSV; and the phone's open-tracking call. Pushes
 // delivered are counted from the `impressions` table, which a consumer of
-// the delivery-results topic fills (recordImpression with kind 'push').
+// the delivery-results topic fills (impressions.ts); an open counts only for
+// a push delivered to the same user for the same offer.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { NearcastError } from '../../pipeline/errors.ts';
 import { isTimeZone, toCsv } from '../../processors/coupons/report-buckets.ts';
-import { recordImpression, report } from '../../processors/coupons/reports.ts';
+import { recordOpen } from '../../processors/coupons/impressions.ts';
+import { report } from '../../processors/coupons/reports.ts';
 import type { GatewayContext } from '../app.ts';
 import type { Role } from '../auth.ts';
 import { principal, requireAnyRole, requireRole } from '../guard.ts';
@@ -46,17 +48,37 @@ function send(reply: FastifyReply, format: string | undefined, body: { rows: Par
   return body;
 }
 
-const OpenBody = Type.Object({ offerId: Type.String({ format: 'uuid' }), pushId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+const OpenBody = Type.Object(
+  { offerId: Type.String({ format: 'uuid' }), pushId: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+const OpenReply = Type.Object({
+  status: Type.Union([Type.Literal('counted'), Type.Literal('pending')], {
+    description: 'counted: the push was delivered to this user for this offer and its open counts (once); '
+      + 'pending: no such delivered push (yet): it counts if one arrives',
+  }),
+});
 
 export function reportRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   reportRoutesAt(app, ctx, '/v1/admin', STAFF, 'reports');
   const { pool } = couponsFor(ctx);
   app.post<{ Body: Static<typeof OpenBody> }>(
     '/v1/impressions/open',
-    { onRequest: requireRole(ctx.key, 'device'), schema: { tags: ['reports'], summary: 'The phone opened a pushed coupon (counted once per push id)', body: OpenBody, response: { 400: ErrorReply, 401: ErrorReply, 404: ErrorReply } } },
+    {
+      onRequest: requireRole(ctx.key, 'device'),
+      schema: {
+        tags: ['reports'],
+        summary: 'The phone opened a pushed coupon: counted once per push id, only for a push delivered to this user',
+        body: OpenBody, response: { 202: OpenReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
+      },
+    },
     async (req, reply) => {
-      const recorded = await recordImpression(pool, { offerId: req.body.offerId, userId: principal(req).userId, kind: 'open', pushId: req.body.pushId, at: new Date(ctx.now()) });
-      return reply.code(202).send({ recorded });
+      // Pending is answered like counted (202): a delivery result may still be on its way, and the
+      // phone has nothing to retry; a fake never counts. Same answer for another user's push id.
+      const at = new Date(ctx.now());
+      const { offerId, pushId } = req.body;
+      const status = await recordOpen(pool, { offerId, userId: principal(req).userId, pushId, at });
+      return reply.code(202).send({ status });
     },
   );
 }

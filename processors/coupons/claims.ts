@@ -1,8 +1,12 @@
 // The claim path. Design (docs/coupons.md): every unit of an offer's overall
-// cap is a row, pre-generated when the offer is written; claims take free
-// units with FOR UPDATE SKIP LOCKED, so concurrent claimers never queue
-// behind one hot counter row, and the overall cap cannot be exceeded because
-// a unit row is held by at most one claim. Per-user policies are exact
+// cap is a row; claims take free units with FOR UPDATE SKIP LOCKED, so
+// concurrent claimers never queue behind one hot counter row, and the overall
+// cap cannot be exceeded because a unit row is held by at most one claim.
+// Units are generated lazily, a chunk at a time, when a batch finds too few
+// free ones: extension is serialised per offer by an advisory lock, unit
+// numbers never pass the cap and (offer_id, unit_no) is the primary key, so
+// the cap stays exact by construction while an offer of a million units costs
+// rows only as fast as it is claimed. Per-user policies are exact
 // because a user's claims serialise on a transaction-scoped advisory lock
 // (only that user's requests ever wait on it). PostgreSQL is the only place
 // claim state lives: a Redis restart loses nothing, and a crash aborts the
@@ -32,6 +36,7 @@ export interface Claim {
 
 const MAX_BATCH = 200;
 const MAX_IN_FLIGHT_PER_OFFER = 4;
+const DEFAULT_UNIT_CHUNK = 1000;
 
 // Sorted, so two batches that share users lock them in the same order and never deadlock.
 const LOCK_USERS = `
@@ -43,7 +48,9 @@ const LOAD_OFFER = `
   SELECT o.*, c.status AS c_status, c.budget_minor AS c_budget_minor, c.spent_minor AS c_spent_minor,
          greatest(coalesce(o.starts_at, c.starts_at), c.starts_at) AS window_start,
          least(coalesce(o.ends_at, c.ends_at), c.ends_at) AS window_end,
-         now() AS db_now, date_trunc('day', now() AT TIME ZONE o.time_zone) AT TIME ZONE o.time_zone AS day_start
+         now() AS db_now, date_trunc('day', now() AT TIME ZONE o.time_zone) AT TIME ZONE o.time_zone AS day_start,
+         -- The highest unit number is the count generated (no gaps): one step down the primary key.
+         (SELECT coalesce(max(u.unit_no), 0) FROM claim_units u WHERE u.offer_id = o.offer_id) AS units_generated
     FROM offers o JOIN campaigns c USING (campaign_id) WHERE o.offer_id = $1`;
 
 const COUNT_USERS = `
@@ -79,6 +86,18 @@ const TAKE = `
   SELECT code, $1, user_id, unit_no, now(), held_until FROM held
   RETURNING claim_id::text AS code, claimed_at, expires_at`;
 
+// Serialises unit generation for one offer only; held until the claim batch commits.
+const LOCK_UNITS = `SELECT pg_advisory_xact_lock(hashtextextended('claim-units:' || $1, 7))`;
+
+// The next $2 units after the highest generated, never past the cap.
+const EXTEND = `
+  INSERT INTO claim_units (offer_id, unit_no)
+  SELECT o.offer_id, n
+    FROM offers o,
+         LATERAL (SELECT coalesce(max(unit_no), 0) AS top FROM claim_units WHERE offer_id = $1) AS g,
+         generate_series(g.top + 1, least(g.top + $2, o.max_total)) AS n
+   WHERE o.offer_id = $1`;
+
 interface Pending {
   userId: string;
   resolve(c: Claim): void;
@@ -87,11 +106,15 @@ interface Pending {
 
 export class ClaimService {
   private readonly queues = new Map<string, { waiting: Pending[]; inFlight: number }>();
+  private readonly unitChunk: number;
 
   constructor(
     private readonly pool: Db,
     private readonly ids: Snowflake,
-  ) {}
+    opts: { unitChunk?: number } = {},
+  ) {
+    this.unitChunk = opts.unitChunk ?? DEFAULT_UNIT_CHUNK;
+  }
 
   /** Claims one unit of `offerId` for `userId`, or throws CLAIM_REFUSED, SOLD_OUT, NOT_FOUND, DEPENDENCY_UNAVAILABLE. */
   claim(offerId: string, userId: string): Promise<Claim> {
@@ -149,11 +172,20 @@ export class ClaimService {
     const granted = refusals.flatMap((r, i) => (r ? [] : [i]));
     if (granted.length === 0) return out;
     const codes = granted.map(() => this.ids.next().toString());
-    const { rows: taken } = await tx.query({
-      name: 'claim-take', text: TAKE,
-      values: [offerId, granted.map((i) => userIds[i]!), codes, granted.length, o.claim_ttl_seconds],
-    });
-    const byCode = new Map(taken.map((t) => [t.code as string, t]));
+    const byCode = new Map<string, { claimed_at: Date; expires_at: Date }>();
+    /** Takes units for the requests `js` (indexes into granted); returns those still without one. */
+    const take = async (js: number[]): Promise<number[]> => {
+      const users = js.map((j) => userIds[granted[j]!]!);
+      const { rows } = await tx.query({
+        name: 'claim-take', text: TAKE, values: [offerId, users, js.map((j) => codes[j]!), js.length, o.claim_ttl_seconds],
+      });
+      for (const t of rows) byCode.set(t.code, t);
+      return js.filter((j) => !byCode.has(codes[j]!));
+    };
+    const short = await take(granted.map((_, j) => j));
+    if (short.length > 0 && Number(o.units_generated) < o.max_total) {
+      await this.generateAndTake(tx, offerId, short, take);
+    }
     let soldOut: NearcastError | undefined;
     for (const [j, i] of granted.entries()) {
       const t = byCode.get(codes[j]!);
@@ -161,6 +193,24 @@ export class ClaimService {
       else out[i] = soldOut ??= await this.soldOut(tx, offerId);
     }
     return out;
+  }
+
+  /**
+   * Generates units in whole chunks until the requests `short` have units or the
+   * cap is reached. Under the offer's unit lock, so generators take turns; the
+   * first take after the lock finds what the previous holder generated.
+   */
+  private async generateAndTake(
+    tx: Tx, offerId: string, short: number[], take: (js: number[]) => Promise<number[]>,
+  ): Promise<void> {
+    await tx.query({ name: 'claim-units-lock', text: LOCK_UNITS, values: [offerId] });
+    let want = await take(short);
+    while (want.length > 0) {
+      const size = Math.ceil(want.length / this.unitChunk) * this.unitChunk;
+      const { rowCount } = await tx.query({ name: 'claim-extend', text: EXTEND, values: [offerId, size] });
+      if (!rowCount) return; // every unit of the cap exists: sold out
+      want = await take(want);
+    }
   }
 
   /** SOLD_OUT, with when the next unit frees up (units being taken right now by other claims count as 1 s). */

@@ -1,10 +1,13 @@
-// Offer records: create (with their geofences and pre-generated claim units),
-// read, list with filters and keyset paging, and edit while still a draft.
+// Offer records: create (with their geofences; claim units are generated
+// later, as claims need them: claims.ts), read, list with filters and keyset
+// paging, and edit while still a draft. Partners' offers are bounded by quotas.
 import { NearcastError } from '../../pipeline/errors.ts';
 import { query, withTx, type Db, type Tx } from './db.ts';
 import type { Actor } from './lifecycle.ts';
 import { offerFromRow, type Offer, type OfferInput } from './model.ts';
+import { assertPartnerQuota, DEFAULT_PARTNER_QUOTA, type PartnerQuota } from './quotas.ts';
 import { isTimeZone } from './report-buckets.ts';
+import { unboundedReward } from './rules.ts';
 import { assertOwner, newId } from './transitions.ts';
 
 export const MAX_UNITS_PER_OFFER = 1_000_000;
@@ -17,6 +20,8 @@ function validate(input: OfferInput): void {
   if (input.openingHours && !isTimeZone(input.openingHours.timeZone)) throw new NearcastError('VALIDATION_FAILED', 'body/openingHours/timeZone is not an IANA time zone');
   const r = input.reward;
   if ((r.percent === undefined) === (r.fixedMinor === undefined)) throw new NearcastError('VALIDATION_FAILED', 'body/reward needs exactly one of percent and fixedMinor');
+  const unbounded = unboundedReward(r, input.maxRewardMinor);
+  if (unbounded) throw new NearcastError('VALIDATION_FAILED', unbounded);
   if (input.caps.maxTotal > MAX_UNITS_PER_OFFER) throw new NearcastError('VALIDATION_FAILED', `body/caps/maxTotal must be at most ${MAX_UNITS_PER_OFFER}`);
 }
 
@@ -25,21 +30,21 @@ async function writeOffer(tx: Tx, id: string, input: OfferInput, partnerId: stri
   await tx.query(
     `INSERT INTO offers (offer_id, campaign_id, partner_id, title, description, category, merchant_ids, time_zone, starts_at, ends_at, opening_hours,
         segments, interests, dwell_seconds, priority, min_spend_minor, eligible_merchants, eligible_categories, reward,
-        max_total, max_per_user, max_per_user_per_day, one_per_user_per_day, claim_ttl_seconds, budget_minor, created_by)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)`,
+        max_total, max_per_user, max_per_user_per_day, one_per_user_per_day, claim_ttl_seconds, budget_minor,
+        created_by, max_purchase_minor, max_reward_minor)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)`,
     [id, input.campaignId, partnerId, input.title, input.description ?? '', input.category ?? 'general', input.merchantIds ?? [], input.timeZone ?? 'UTC',
       input.startsAt ?? null, input.endsAt ?? null, input.openingHours ? JSON.stringify(input.openingHours) : null,
       input.segments ?? [], input.interests ?? [], input.dwellSeconds ?? 0, input.priority ?? 0, e.minSpendMinor ?? 0, e.merchants ?? [], e.categories ?? [],
       JSON.stringify(input.reward), input.caps.maxTotal, input.caps.maxPerUser ?? null, input.caps.maxPerUserPerDay ?? null,
-      input.caps.onePerUserPerDay ?? false, input.claimTtlSeconds ?? 300, input.budgetMinor ?? null, createdBy],
+      input.caps.onePerUserPerDay ?? false, input.claimTtlSeconds ?? 300, input.budgetMinor ?? null, createdBy,
+      input.maxPurchaseMinor ?? null, input.maxRewardMinor ?? null],
   );
   const fences = [...(input.circles ?? []).map((s) => ['circle', s] as const), ...(input.polygons ?? []).map((s) => ['polygon', { outer: s.outer, holes: s.holes ?? [] }] as const)];
   await tx.query(
     'INSERT INTO offer_geofences (offer_id, seq, kind, shape) SELECT $1, s.i, s.kind, s.shape FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS s(kind, shape, i)',
     [id, fences.map((f) => f[0]), fences.map((f) => JSON.stringify(f[1]))],
   );
-  // One row per unit of the overall cap: claims take them with SKIP LOCKED, so there is no hot counter row.
-  await tx.query('INSERT INTO claim_units (offer_id, unit_no) SELECT $1, n FROM generate_series(1, $2::int) AS n', [id, input.caps.maxTotal]);
 }
 
 async function lockCampaignFor(tx: Tx, campaignId: string, actor: Actor): Promise<void> {
@@ -49,11 +54,14 @@ async function lockCampaignFor(tx: Tx, campaignId: string, actor: Actor): Promis
   if (c.status === 'ended') throw new NearcastError('CONFLICT', 'the campaign has ended');
 }
 
-export async function createOffer(pool: Db, input: OfferInput, actor: Actor): Promise<Offer> {
+export async function createOffer(
+  pool: Db, input: OfferInput, actor: Actor, quota: PartnerQuota = DEFAULT_PARTNER_QUOTA,
+): Promise<Offer> {
   validate(input);
   const id = newId();
   await withTx(pool, async (tx) => {
     await lockCampaignFor(tx, input.campaignId, actor);
+    if (actor.role === 'partner') await assertPartnerQuota(tx, actor.id, input.caps.maxTotal, quota);
     await writeOffer(tx, id, input, actor.role === 'partner' ? actor.id : null, actor.id);
     await tx.query('INSERT INTO lifecycle_transitions (entity, entity_id, from_status, to_status, actor, actor_role) VALUES ($1, $2, $3, $4, $5, $6)', ['offer', id, 'none', 'draft', actor.id, actor.role]);
   });
@@ -61,7 +69,10 @@ export async function createOffer(pool: Db, input: OfferInput, actor: Actor): Pr
 }
 
 /** Replaces a draft offer's definition; anything past draft needs a new approval, so it is refused. */
-export async function updateDraftOffer(pool: Db, id: string, patch: Partial<Omit<OfferInput, 'campaignId'>>, actor: Actor): Promise<Offer> {
+export async function updateDraftOffer(
+  pool: Db, id: string, patch: Partial<Omit<OfferInput, 'campaignId'>>, actor: Actor,
+  quota: PartnerQuota = DEFAULT_PARTNER_QUOTA,
+): Promise<Offer> {
   await withTx(pool, async (tx) => {
     const { rows: [r] } = await tx.query('SELECT status, partner_id, created_by, campaign_id FROM offers WHERE offer_id = $1 FOR UPDATE', [id]);
     if (!r) throw new NearcastError('NOT_FOUND', 'no such offer');
@@ -70,6 +81,7 @@ export async function updateDraftOffer(pool: Db, id: string, patch: Partial<Omit
     const current = await getOffer(tx, id, actor);
     const next: OfferInput = { ...toInput(current), ...patch, campaignId: current.campaignId };
     validate(next);
+    if (r.partner_id) await assertPartnerQuota(tx, r.partner_id, next.caps.maxTotal, quota, id);
     await tx.query('DELETE FROM offers WHERE offer_id = $1', [id]);
     await writeOffer(tx, id, next, r.partner_id, r.created_by);
   });
@@ -82,6 +94,7 @@ function toInput(o: Offer): OfferInput {
     circles: o.circles, polygons: o.polygons, openingHours: o.openingHours, startsAt: o.startsAt, endsAt: o.endsAt, segments: o.segments,
     interests: o.interests, dwellSeconds: o.dwellSeconds, priority: o.priority, eligibility: o.eligibility, reward: o.reward,
     caps: o.caps, claimTtlSeconds: o.claimTtlSeconds, budgetMinor: o.budgetMinor,
+    maxPurchaseMinor: o.maxPurchaseMinor, maxRewardMinor: o.maxRewardMinor,
   };
 }
 

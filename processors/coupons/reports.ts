@@ -51,18 +51,3 @@ export async function report(pool: Db, q: ReportQuery): Promise<{ offers: string
   const { rows } = await query<{ b: number; m: BucketCount['metric']; v: number }>(pool, FACTS, [ids, q.from, q.to]);
   return { offers: ids, rows: bucketize(rows.map((r) => ({ bucketMs: r.b, metric: r.m, value: r.v })), q.tz, q.granularity) };
 }
-
-/** Records an impression; a repeated push id counts once. Returns whether it was new. */
-export async function recordImpression(pool: Db, i: { offerId: string; userId: string; kind: 'push' | 'open'; pushId?: string | undefined; at: Date }): Promise<boolean> {
-  const { rowCount } = await query(
-    pool,
-    `INSERT INTO impressions (offer_id, user_id, kind, push_id, at)
-     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM offers WHERE offer_id = $1)
-     ON CONFLICT (kind, push_id) WHERE push_id IS NOT NULL DO NOTHING`,
-    [i.offerId, i.userId, i.kind, i.pushId ?? null, i.at],
-  ).catch((err: { code?: string }) => {
-    if (err.code === '22P02') throw new NearcastError('NOT_FOUND', 'no such offer');
-    throw err;
-  });
-  return (rowCount ?? 0) > 0;
-}

@@ -1,6 +1,7 @@
 // Marks lapsed claims expired, for reports and for the user's view. Units do
 // not wait for it: a unit whose hold has lapsed is free the instant it lapses
-// (claims.ts), so the sweeper's pace never changes who can claim.
+// (claims.ts), so the sweeper's pace never changes who can claim. It also
+// forgets opens that never met a delivered push (impressions.ts).
 import type { Db } from './db.ts';
 import type { Logger } from '../../pipeline/logger.ts';
 
@@ -10,6 +11,17 @@ const SWEEP = `
      ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
   )
   UPDATE claims k SET status = 'expired', ended_at = k.expires_at FROM lapsed WHERE k.claim_id = lapsed.claim_id`;
+
+// A real push's delivery result is consumed within seconds, or within hours of a
+// coupon worker outage; an open still unmatched after two days never will be.
+const FORGET_OPENS = `
+  DELETE FROM pending_opens WHERE ctid IN (
+    SELECT ctid FROM pending_opens WHERE at < now() - interval '2 days' LIMIT $1)`;
+
+export async function forgetUnmatchedOpens(pool: Db, batch = 1000): Promise<number> {
+  const { rowCount } = await pool.query(FORGET_OPENS, [batch]);
+  return rowCount ?? 0;
+}
 
 export async function sweepExpiredClaims(pool: Db, batch = 1000): Promise<number> {
   const { rowCount } = await pool.query(SWEEP, [batch]);
@@ -28,6 +40,7 @@ export function startSweeper(pool: Db, everyMs: number, log: Logger, onExpired?:
           if (n) onExpired?.(n);
           if (n < 1000) break;
         }
+        await forgetUnmatchedOpens(pool);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'expiry sweep failed; will retry');
       }
