@@ -1,20 +1,25 @@
 // Bearer tokens: HS256 JWTs signed with the configured secret. A device token
 // names one user (`sub`); staff tokens carry role `marketer`, `approver` or
 // `admin` (`sub` names the person, which four-eyes approval relies on); a
-// partner (aggregator) token carries role `partner` and `sub` = partner id.
+// partner (aggregator) token carries role `partner` and `sub` = partner id; a
+// merchant token carries role `merchant`, `sub` = the merchant account and an
+// optional `merchants` claim (merchant-claim.ts) naming its points of sale.
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { NearcastError } from '../pipeline/errors.ts';
+import { parseMerchantsClaim } from './merchant-claim.ts';
 import { AdmittingCache } from './token-cache.ts';
 
-export type Role = 'device' | 'admin' | 'marketer' | 'approver' | 'partner';
-export const ROLES: readonly Role[] = ['device', 'admin', 'marketer', 'approver', 'partner'];
+export type Role = 'device' | 'admin' | 'marketer' | 'approver' | 'partner' | 'merchant';
+export const ROLES: readonly Role[] = ['device', 'admin', 'marketer', 'approver', 'partner', 'merchant'];
 
 export interface Principal {
   userId: string;
   role: Role;
   /** JWT `iat`, seconds: checked against revocations. */
   issuedAt?: number;
+  /** Merchant tokens only: the merchant ids it may redeem at (absent: only `userId`). */
+  merchants?: readonly string[] | undefined;
 }
 
 const ISSUER = 'nearcast';
@@ -24,7 +29,7 @@ export function secretKey(secret: string): Uint8Array {
 }
 
 export async function signToken(key: Uint8Array, p: Principal, ttlSeconds = 30 * 24 * 3600): Promise<string> {
-  return new SignJWT({ role: p.role })
+  return new SignJWT({ role: p.role, ...(p.merchants ? { merchants: p.merchants } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(p.userId)
     .setIssuer(ISSUER)
@@ -52,6 +57,9 @@ function verifierFor(key: Uint8Array, cacheSize: number) {
   return v;
 }
 
+/** Unpadded base64url: its alphabet only, and no length a whole number of bytes cannot have. */
+const isStrictBase64url = (s: string): boolean => /^[A-Za-z0-9_-]*$/.test(s) && s.length % 4 !== 1;
+
 const invalid = (why: string) => new NearcastError('UNAUTHENTICATED', 'invalid or expired token', { cause: new Error(why) });
 
 /**
@@ -75,8 +83,11 @@ export async function authenticate(key: Uint8Array, header: string | undefined, 
   const parts = token.split('.');
   if (parts.length !== 3) throw invalid('not a JWS compact token');
   const [h, p, sig] = parts as [string, string, string];
-  const expected = createHmac('sha256', v.hmacKey).update(`${h}.${p}`).digest();
-  const given = Buffer.from(sig, 'base64url');
+  // Node decodes base64url leniently (padding, foreign characters, unused low bits): one token would
+  // have many accepted spellings, each missing the cache. Only the canonical spelling is accepted.
+  if (!parts.every(isStrictBase64url)) throw invalid('not base64url');
+  const expected = Buffer.from(createHmac('sha256', v.hmacKey).update(`${h}.${p}`).digest('base64url'));
+  const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('bad signature');
   let head: { alg?: unknown };
   let claims: { iss?: unknown; sub?: unknown; role?: unknown; exp?: unknown; iat?: unknown; nbf?: unknown };
@@ -91,7 +102,10 @@ export async function authenticate(key: Uint8Array, header: string | undefined, 
   if (typeof claims.exp !== 'number' || claims.exp <= now) throw invalid('expired');
   if (typeof claims.nbf === 'number' && claims.nbf > now) throw invalid('not yet valid');
   if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(claims.role as Role)) throw invalid('token lacks subject or role');
-  const principal: Principal = { userId: claims.sub, role: claims.role as Role, issuedAt: typeof claims.iat === 'number' ? claims.iat : 0 };
+  const scope = parseMerchantsClaim(claims.role, (claims as { merchants?: unknown }).merchants);
+  if ('reject' in scope) throw invalid(scope.reject);
+  const issuedAt = typeof claims.iat === 'number' ? claims.iat : 0;
+  const principal: Principal = { userId: claims.sub, role: claims.role as Role, issuedAt, ...scope };
   v.verified.set(token, { principal, exp: claims.exp });
   return principal;
 }

@@ -25,10 +25,13 @@ async function verify(auth: TokenVerifier | Uint8Array, header: string | undefin
   return p;
 }
 
+/** "an admin", "a device": every role name that starts with a vowel letter starts with a vowel sound. */
+const withArticle = (word: string): string => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+
 export function requireRole(auth: TokenVerifier | Uint8Array, role: Role): onRequestAsyncHookHandler {
   return async (req) => {
     const p = await verify(auth, req.headers.authorization);
-    if (p.role !== role) throw new NearcastError('FORBIDDEN', `this route needs a ${role} token`);
+    if (p.role !== role) throw new NearcastError('FORBIDDEN', `this route needs ${withArticle(role)} token`);
     req.principal = p;
   };
 }

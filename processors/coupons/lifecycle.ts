@@ -30,13 +30,28 @@ export type TransitionDecision =
   | { ok: true; to: LifecycleStatus }
   | { ok: false; code: 'FORBIDDEN' | 'CONFLICT'; reason: string };
 
-export function decideTransition(current: { status: LifecycleStatus; submittedBy: string | null }, action: LifecycleAction, actor: Actor): TransitionDecision {
+export interface TransitionSubject {
+  status: LifecycleStatus;
+  /** Who created it (`created_by`): the author. */
+  createdBy: string;
+  submittedBy: string | null;
+}
+
+/** "an approver", "a marketer": every role name that starts with a vowel letter starts with a vowel sound. */
+const withArticle = (word: string): string => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+
+export function decideTransition(
+  current: TransitionSubject, action: LifecycleAction, actor: Actor,
+): TransitionDecision {
   const rule = RULES[action];
-  if (!rule.roles.includes(actor.role)) return { ok: false, code: 'FORBIDDEN', reason: `a ${actor.role} cannot ${action}` };
+  const forbidden = (reason: string): TransitionDecision => ({ ok: false, code: 'FORBIDDEN', reason });
+  if (!rule.roles.includes(actor.role)) return forbidden(`${withArticle(actor.role)} cannot ${action}`);
   if (!rule.from.includes(current.status)) return { ok: false, code: 'CONFLICT', reason: `cannot ${action} from ${current.status}` };
-  // Four eyes: whoever submitted never decides on their own submission, whatever their role.
-  if ((action === 'approve' || action === 'reject') && current.submittedBy === actor.id) {
-    return { ok: false, code: 'FORBIDDEN', reason: 'the submitter cannot approve or reject their own submission' };
+  // Four eyes: neither the author nor the submitter decides, whatever their role or token: otherwise an
+  // author could have a colleague submit and then approve their own work.
+  if (action === 'approve' || action === 'reject') {
+    if (current.createdBy === actor.id) return forbidden(`the author cannot ${action} their own work`);
+    if (current.submittedBy === actor.id) return forbidden(`the submitter cannot ${action} their own submission`);
   }
   return { ok: true, to: rule.to };
 }

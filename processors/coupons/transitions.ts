@@ -25,10 +25,15 @@ export function assertOwner(actor: Actor, partnerId: string | null): void {
 
 export async function transition(pool: Db, entity: Entity, id: string, action: LifecycleAction, actor: Actor, note: string | undefined, nowMs: number): Promise<TransitionResult> {
   return withTx(pool, async (tx) => {
-    const { rows: [row] } = await tx.query(`SELECT status, submitted_by, partner_id${entity === 'offer' ? ', campaign_id' : ''} FROM ${TABLE[entity]} WHERE ${KEY[entity]} = $1 FOR UPDATE`, [id]);
+    const { rows: [row] } = await tx.query(
+      `SELECT status, created_by, submitted_by, partner_id${entity === 'offer' ? ', campaign_id' : ''}
+       FROM ${TABLE[entity]} WHERE ${KEY[entity]} = $1 FOR UPDATE`,
+      [id],
+    );
     if (!row) throw new NearcastError('NOT_FOUND', `no such ${entity}`);
     assertOwner(actor, row.partner_id);
-    const decision = decideTransition({ status: row.status, submittedBy: row.submitted_by }, action, actor);
+    const subject = { status: row.status, createdBy: row.created_by, submittedBy: row.submitted_by };
+    const decision = decideTransition(subject, action, actor);
     if (!decision.ok) throw new NearcastError(decision.code, decision.reason);
     if (entity === 'offer' && action === 'activate') await assertCampaignAllowsActivation(tx, row.campaign_id);
     await tx.query(

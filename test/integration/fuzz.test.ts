@@ -9,6 +9,8 @@ import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { buildGateway } from '../../gateway/app.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
 import { testConfig } from '../support/env.ts';
+import { uniqueDatabaseUrl } from '../support/coupons.ts';
+import { dropDatabase, migrate } from '../../processors/coupons/db.ts';
 
 const RUNS = Number(process.env['NEARCAST_FUZZ_RUNS'] ?? 100_000);
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -21,7 +23,13 @@ describe('gateway fuzzing', () => {
 
   beforeAll(async () => {
     // Limits off: this test is about input handling, not about throttling one busy address.
-    rt = await createRuntime(testConfig({ NEARCAST_MAX_BODY_BYTES: '16384', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0', NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE: '0' }));
+    // A database of its own: coupon routes must answer from a real schema, not a missing database.
+    const config = testConfig({
+      NEARCAST_MAX_BODY_BYTES: '16384', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+      NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE: '0', NEARCAST_DATABASE_URL: uniqueDatabaseUrl(),
+    });
+    await migrate(config.databaseUrl);
+    rt = await createRuntime(config);
     app = await buildGateway(rt);
     await app.ready();
     const doc = app.swagger() as { paths: Record<string, Record<string, unknown>> };
@@ -38,6 +46,7 @@ describe('gateway fuzzing', () => {
   afterAll(async () => {
     await app?.close();
     await rt?.close();
+    if (rt) await dropDatabase(rt.config.databaseUrl);
   });
 
   it('declares the routes it is fuzzing', () => {

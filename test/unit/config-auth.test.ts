@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../pipeline/config.ts';
 import { authenticate, secretKey, signToken } from '../../gateway/auth.ts';
@@ -71,6 +72,24 @@ describe('token verification details', () => {
     ] as const) {
       await expect(authenticate(key, `Bearer ${await forge(h, c)}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     }
+  });
+
+  it('accepts each token in its canonical base64url spelling only', async () => {
+    const good = { iss: 'nearcast', sub: 'u', role: 'device', exp: now + 60, iat: now };
+    const t = await forge({ alg: 'HS256' }, good);
+    const [h, p, sig] = t.split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = alphabet[alphabet.indexOf(sig.at(-1)!) ^ 1]; // same bytes: only unused low bits differ
+    const sign = (hp: string) => `${hp}.${createHmac('sha256', Buffer.from(key)).update(hp).digest('base64url')}`;
+    const withSig = (s: string) => `${h}.${p}.${s}`;
+    for (const bad of [
+      `${t}=`, withSig(`${sig.slice(0, 5)}.${sig.slice(5)}`), withSig(`${sig.slice(0, 5)}!${sig.slice(5)}`),
+      withSig(`${sig.slice(0, -1)}${sibling}`), withSig(`${sig}AA`), withSig(sig.slice(0, -3)), withSig(`A${sig}`),
+      sign(`${h}.${p}=`), sign(`${h}.${p}A`), sign(`${h}=.${p}`),
+    ]) {
+      await expect(authenticate(key, `Bearer ${bad}`), bad).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    await expect(authenticate(key, `Bearer ${t}`)).resolves.toMatchObject({ userId: 'u' });
   });
 
   it('still honours expiry for a token it has already verified', async () => {
