@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // Real Kafka, registry and Redis: started (if needed) once before the suite.
           globalSetup: ['test/support/stack.ts'],
+          // Each file's topics, groups, subjects, Redis keys and databases are removed when it ends.
+          setupFiles: ['test/support/cleanup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -3,13 +3,20 @@
 import { loadConfig, type Config } from './config.ts';
 import { isNearcastError } from './errors.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
-import { startHealthServer } from './health-server.ts';
+import { startHealthServer, type ReadyChecks } from './health-server.ts';
 
 export interface Running {
   stop(): Promise<void>;
 }
 
-export async function runMain(name: string, start: (rt: Runtime, config: Config) => Promise<Running>): Promise<void> {
+/**
+ * `ready`: the component's own readiness conditions, added while it starts.
+ * The health server listens before the component starts, so probes see
+ * "not ready" (not a refused connection) while it catches up.
+ */
+export async function runMain(
+  name: string, start: (rt: Runtime, config: Config, ready: ReadyChecks) => Promise<Running>,
+): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -18,8 +25,11 @@ export async function runMain(name: string, start: (rt: Runtime, config: Config)
     process.exit(2);
   }
   const rt = await createRuntime(config, { name });
-  const running = await start(rt, config);
-  const health = config.ops.health ? await startHealthServer(rt, config.ops.health.host, config.ops.health.port) : undefined;
+  const ready: ReadyChecks = new Map();
+  const health = config.ops.health
+    ? await startHealthServer(rt, config.ops.health.host, config.ops.health.port, ready)
+    : undefined;
+  const running = await start(rt, config, ready);
   rt.log.info({ component: name, healthPort: health?.port }, 'started');
   let stopping = false;
   const shutdown = async (signal: string) => {

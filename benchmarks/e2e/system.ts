@@ -2,6 +2,7 @@
 // matcher and dispatcher as separate processes on a unique topic prefix;
 // offers seeded through the admin API; every phone registered for Web Push.
 // `teardown` stops what it started and deletes the run's topics and keys.
+import { cleanPrefixes } from '../../scripts/leftovers.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import webpush from 'web-push';
@@ -16,6 +17,7 @@ import type { OfferCircle } from '../sim/city.ts';
 import { nextMessage, startChild, stopChild, until, type Child } from '../lib/children.ts';
 import type { SinkReady } from '../procs/ipc.ts';
 import { localPushEnv } from '../../scripts/local-push/webpush-service.ts';
+import { migrate } from '../../coupons/index.ts';
 
 export interface System {
   env: Record<string, string>;
@@ -79,13 +81,20 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const rt = await createRuntime(config, { name: 'bench', log: createLogger('warn') });
   const baseUrl = `http://127.0.0.1:${ports.gateway}`;
   const prof = (name: string) => (o.profile?.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`] : []);
+  // As deployed: the migrate step first, then the gateway and the coupon worker beside it.
+  await migrate(config.databaseUrl).catch(async (err: unknown) => {
+    await stopChild(sink, 3000);
+    throw err;
+  });
   const gateway = startChild('gateway', 'gateway/main.ts', [], env, prof('gateway'));
-  const started: Child[] = [sink, gateway];
+  const couponsWorker = startChild('coupons-worker', 'coupons/main.ts', [], env, prof('coupons-worker'));
+  const started: Child[] = [sink, gateway, couponsWorker];
   const cleanup = async () => {
     await Promise.all(started.map((c) => stopChild(c, 3000)));
-    await rt.admin.deleteTopics({ topics: Object.values(topicNames(config.topics.prefix)) }).catch(() => {});
-    await deleteKeys(rt, config.topics.prefix);
     await rt.close();
+    // Topics, consumer groups, registry subjects and Redis keys of this run: the stack is shared.
+    const urls = { brokers: config.kafka.brokers, registryUrl: config.registryUrl, redisUrl: config.redisUrl };
+    await cleanPrefixes([config.topics.prefix], urls).catch(() => []);
   };
   try {
     return await startComponents();
@@ -132,13 +141,3 @@ async function seedOffers(rt: Runtime, config: Config, offers: OfferCircle[]) {
   await rt.publisher.publish(topicNames(config.topics.prefix).offers, messages);
 }
 
-/** Deletes every Redis key of this run (SCAN + UNLINK): the Redis is shared. */
-async function deleteKeys(rt: Runtime, prefix: string) {
-  let cursor = '0';
-  for (let rounds = 0; rounds < 100_000; rounds++) {
-    const [next, keys] = await rt.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    if (keys.length) await rt.redis.unlink(...keys);
-    cursor = next;
-    if (cursor === '0') break;
-  }
-}

@@ -1,10 +1,12 @@
-// Liveness, readiness (Kafka and Redis answer) and Prometheus metrics.
+// Liveness, readiness (Kafka, Redis and PostgreSQL answer) and Prometheus metrics.
 import type { FastifyInstance } from 'fastify';
-import { cachedReadiness } from '../../pipeline/health-server.ts';
-import type { GatewayContext } from '../app.ts';
+import { cachedReadiness, postgresCheck } from '../../pipeline/health-server.ts';
+import type { GatewayContext } from '../context.ts';
 
 export function healthRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const readiness = cachedReadiness(ctx, ctx.config.ops.readyCacheMs);
+  // Coupons, claims and redemptions all need the database: a gateway that cannot reach it takes no traffic.
+  const checks = new Map([['postgres', postgresCheck(ctx.pool)]]);
+  const readiness = cachedReadiness(ctx, ctx.config.ops.readyCacheMs, Date.now, checks);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

@@ -33,9 +33,10 @@ describe('processor health server and shutdown', () => {
     const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
     const base = `http://127.0.0.1:${port}`;
     await eventually(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200, 60_000, 'health server up');
+    // The server listens from the start; readiness follows the matcher's own start-up (readiness.test.ts).
+    await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000, 'matcher ready');
     const ready = await fetch(`${base}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok', startup: 'ok', state: 'ok', group: 'ok' } });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('nearcast_pings_consumed_total');
     expect(metrics).toContain('nearcast_process_cpu_seconds_total');

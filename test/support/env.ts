@@ -3,9 +3,21 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../pipeline/config.ts';
 
+/**
+ * Every topic/key prefix and database this test file was handed: test/support/cleanup.ts
+ * (a vitest setup file) removes what was made under them once the file's tests are done.
+ */
+export const issued = { prefixes: new Set<string>(), databases: new Set<string>() };
+
+/**
+ * What every prefix (and test database name) starts with: `t`, or NEARCAST_TEST_PREFIX_ROOT
+ * (lower-case letters and digits), with which test/integration/test-cleanup.test.ts finds one run's leftovers.
+ */
+export const prefixRoot = (process.env['NEARCAST_TEST_PREFIX_ROOT'] ?? 't').replace(/[^a-z0-9]/g, '') || 't';
+
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    NEARCAST_TOPIC_PREFIX: `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`,
+  const env: Record<string, string> = {
+    NEARCAST_TOPIC_PREFIX: `${prefixRoot}${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`,
     NEARCAST_TOPIC_PARTITIONS: '3',
     NEARCAST_TOKEN_SECRET: randomBytes(32).toString('hex'),
     NEARCAST_LOG_LEVEL: process.env['NEARCAST_TEST_LOG_LEVEL'] ?? 'silent',
@@ -16,6 +28,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     NEARCAST_GATEWAY_MAX_LOOP_UTILIZATION: '0',
     ...overrides,
   };
+  issued.prefixes.add(env['NEARCAST_TOPIC_PREFIX']!);
+  if (env['NEARCAST_DATABASE_URL']?.includes('/nearcast_test_')) issued.databases.add(env['NEARCAST_DATABASE_URL']);
+  return env;
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
