@@ -26,6 +26,8 @@ COPY package.json tsconfig.json ./
 COPY schemas ./schemas
 COPY pipeline ./pipeline
 COPY gateway ./gateway
+COPY coupons ./coupons
+COPY migrations ./migrations
 COPY processors ./processors
 COPY dashboard ./dashboard
 COPY cli ./cli

@@ -16,6 +16,18 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The coupon domain has one front door: outside coupons/, import only coupons/index.ts.
+  {
+    ignores: ['coupons/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '(^|/)coupons/(?!index\\.ts$)[^/]+$',
+          message: 'Import the coupon domain through coupons/index.ts, never its internal modules.',
+        }],
+      }],
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   // Plain JS outside the TS project: the dashboard's browser scripts (served as they are) and the CLI launcher.
   { files: ['dashboard/static/**/*.js', 'cli/nearcast.js'], ...tseslint.configs.disableTypeChecked },

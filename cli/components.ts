@@ -3,6 +3,7 @@
 // new component is one line here (and one Deployment in k8s/).
 export const COMPONENTS = {
   gateway: '../gateway/main.ts',
+  'coupons-worker': '../coupons/main.ts',
   matcher: '../processors/matcher/main.ts',
   dispatcher: '../processors/dispatcher/main.ts',
   dashboard: '../dashboard/main.ts',

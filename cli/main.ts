@@ -6,6 +6,7 @@ import { COMPONENTS, runComponent } from './components.ts';
 import { CliError, cliConfig } from './context.ts';
 import { createOffers, launchCampaign, stack, tailDecisions } from './ops-commands.ts';
 import { replay } from './replay.ts';
+import { runMigrations } from './migrate.ts';
 import { registerImport } from './import.ts';
 import { createTopics, listTopics, showLag } from './topics.ts';
 
@@ -65,6 +66,9 @@ program.command('campaigns').description('campaigns through the gateway admin AP
   .action((o: { file: string; url: string; marketerToken?: string; approverToken?: string }) => launchCampaign(config(!(o.marketerToken && o.approverToken)), o.file, o));
 
 registerImport(program, () => config());
+
+program.command('migrate').description('create the database if missing and apply pending migrations (run it first)')
+  .action(() => runMigrations(config().databaseUrl));
 
 program.command('run').description(`run one component in the foreground (${Object.keys(COMPONENTS).join(', ')})`)
   .argument('<component>', 'component name')

@@ -3,11 +3,11 @@
 // (processors/matcher/affinity.ts does the arithmetic). Recomputed from the
 // tables, never accumulated, so running twice or on two instances is harmless.
 import type pg from 'pg';
-import { categoryAffinity, type CouponActivity } from '../matcher/affinity.ts';
-import { DEFAULT_PREFERENCES, type PreferenceStore } from '../../pipeline/user-preferences.ts';
-import { recentPurchases } from '../imports/transactions-db.ts';
-import { PSEUDONYM_PREFIX } from '../../pipeline/erasure.ts';
-import type { Logger } from '../../pipeline/logger.ts';
+import { categoryAffinity, type CouponActivity } from '../processors/matcher/affinity.ts';
+import { DEFAULT_PREFERENCES, type PreferenceStore } from '../pipeline/user-preferences.ts';
+import { query } from './db.ts';
+import { PSEUDONYM_PREFIX } from '../pipeline/erasure.ts';
+import type { Logger } from '../pipeline/logger.ts';
 
 const WINDOW_MS = 365 * 86_400_000;
 const PER_USER = 200;
@@ -31,6 +31,29 @@ async function couponActivity(pool: pg.Pool, userIds: readonly string[], sinceMs
     ...claims.rows.map((r) => ({ userId: r.user_id, category: r.category, kind: 'claim' as const, ts: r.at.getTime() })),
     ...redemptions.rows.map((r) => ({ userId: r.user_id, category: r.category, kind: 'redemption' as const, ts: r.at.getTime() })),
   ];
+}
+
+interface Purchase {
+  userId: string;
+  category: string;
+  ts: number;
+}
+
+/**
+ * Each user's most recent imported purchases within the window (refunds left out), at most
+ * `perUser` each. The imports component writes them (processors/imports/transactions-db.ts).
+ */
+async function recentPurchases(pool: pg.Pool, userIds: readonly string[], sinceMs: number, perUser: number): Promise<Purchase[]> {
+  if (userIds.length === 0) return [];
+  const res = await query<{ user_id: string; category: string; occurred_at: Date }>(
+    pool,
+    `SELECT user_id, category, occurred_at FROM (
+       SELECT user_id, category, occurred_at, row_number() OVER (PARTITION BY user_id ORDER BY occurred_at DESC) AS n
+       FROM imported_transactions WHERE user_id = ANY($1::text[]) AND occurred_at > $2 AND amount_minor > 0) r
+     WHERE n <= $3`,
+    [userIds, new Date(sinceMs).toISOString(), perUser],
+  );
+  return res.rows.map((r) => ({ userId: r.user_id, category: r.category, ts: r.occurred_at.getTime() }));
 }
 
 /** Recomputes and stores learnedInterests for these users from every kind of activity. */

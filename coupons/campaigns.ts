@@ -1,5 +1,5 @@
 // Campaign records: create, read, list. Status changes go through transitions.ts.
-import { NearcastError } from '../../pipeline/errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 import { query, withTx, type Db } from './db.ts';
 import type { Actor } from './lifecycle.ts';
 import { campaignFromRow, type Campaign, type CampaignInput } from './model.ts';

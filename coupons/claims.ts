@@ -19,7 +19,7 @@
 // is a single claim and nothing waits.
 //
 // `ClaimService.claim` is the function benchmarks call directly.
-import { NearcastError } from '../../pipeline/errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 import { query, withTx, type Db, type Tx } from './db.ts';
 import { offerEventStatus } from './lifecycle.ts';
 import { campaignState, offerState } from './outbox.ts';

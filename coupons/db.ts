@@ -5,10 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
-import { NearcastError } from '../../pipeline/errors.ts';
-import type { Logger } from '../../pipeline/logger.ts';
+import { NearcastError } from '../pipeline/errors.ts';
+import type { Logger } from '../pipeline/logger.ts';
 
-const MIGRATIONS = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 function databaseName(url: string): { name: string; adminUrl: string } {
   const u = new URL(url);
@@ -50,7 +50,8 @@ export async function dropDatabase(url: string): Promise<void> {
 /** Arbitrary constant naming nearcast's migration lock among advisory locks. */
 const MIGRATION_LOCK = 7_311_004_201;
 
-export async function migrate(url: string, log?: Logger): Promise<void> {
+/** Creates the database if missing and applies pending migrations; returns their names. */
+export async function migrate(url: string, log?: Logger): Promise<string[]> {
   await ensureDatabase(url);
   const lock = new pg.Client({ connectionString: url });
   await lock.connect();
@@ -66,6 +67,7 @@ export async function migrate(url: string, log?: Logger): Promise<void> {
       log: () => {},
     });
     if (applied.length) log?.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+    return applied.map((m) => m.name);
   } finally {
     // Ending the session releases the lock even if the unlock query never ran.
     await lock.end();

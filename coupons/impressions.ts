@@ -12,13 +12,13 @@
 // snapshot per statement), so whichever commits second sees the other's row
 // and a real open is never left pending by the race; the unique push id on
 // impressions makes a match found by both sides count once.
-import { NearcastError } from '../../pipeline/errors.ts';
-import { runConsumer, type Decoded, type Rejected } from '../../pipeline/consumer.ts';
-import { topicNames } from '../../pipeline/kafka.ts';
-import type { Runtime } from '../../pipeline/runtime.ts';
-import type { DeliveryResult } from '../../schemas/types.ts';
+import { NearcastError } from '../pipeline/errors.ts';
+import { runConsumer, type Decoded, type Rejected } from '../pipeline/consumer.ts';
+import { topicNames } from '../pipeline/kafka.ts';
+import type { Runtime } from '../pipeline/runtime.ts';
+import type { DeliveryResult } from '../schemas/types.ts';
 import { query, type Db } from './db.ts';
-import { erasureDigest } from '../../pipeline/erasure.ts';
+import { erasureDigest } from '../pipeline/erasure.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

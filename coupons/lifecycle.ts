@@ -3,7 +3,7 @@
 //
 //   draft → pending_approval → approved → active ↔ paused → ended
 //                 └── reject ──→ draft
-import type { OfferStatus } from '../../schemas/types.ts';
+import type { OfferStatus } from '../schemas/types.ts';
 
 export type LifecycleStatus = 'draft' | 'pending_approval' | 'approved' | 'active' | 'paused' | 'ended';
 export type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'pause' | 'resume' | 'end';

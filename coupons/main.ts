@@ -1,10 +1,7 @@
-// `npm run start:coupons`: migrates the database, then runs the outbox relay
-// and the expiry sweeper.
-import { runMain } from '../../pipeline/main.ts';
-import { migrate } from './db.ts';
+// The `coupons-worker` component (`nearcast run coupons-worker`, `npm run start:coupons-worker`):
+// the outbox relay, expiry sweeper, impressions consumer and interest learner. It expects a
+// migrated database: `nearcast migrate` runs first (an init container in k8s).
+import { runMain } from '../pipeline/main.ts';
 import { startCouponWorker } from './worker.ts';
 
-await runMain('coupons', async (rt, config) => {
-  await migrate(config.databaseUrl, rt.log);
-  return startCouponWorker(rt);
-});
+await runMain('coupons-worker', async (rt) => startCouponWorker(rt));

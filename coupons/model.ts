@@ -1,5 +1,5 @@
 // Shapes of campaigns and offers as the API shows them, and the row mapping.
-import type { Circle, OpeningHours, Point } from '../../schemas/types.ts';
+import type { Circle, OpeningHours, Point } from '../schemas/types.ts';
 import type { LifecycleStatus } from './lifecycle.ts';
 import type { Reward } from './rules.ts';
 

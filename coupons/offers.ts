@@ -1,7 +1,7 @@
 // Offer records: create (with their geofences; claim units are generated
 // later, as claims need them: claims.ts), read, list with filters and keyset
 // paging, and edit while still a draft. Partners' offers are bounded by quotas.
-import { NearcastError } from '../../pipeline/errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 import { query, withTx, type Db, type Tx } from './db.ts';
 import type { Actor } from './lifecycle.ts';
 import { offerFromRow, type Offer, type OfferInput } from './model.ts';

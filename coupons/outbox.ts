@@ -1,7 +1,7 @@
 // Writing offer changes to the outbox, inside the transaction that makes them:
 // the row commits with the change or not at all. The relay (relay.ts) puts it
 // on the compacted offers topic.
-import { OFFER_DEFAULTS, type Offer as OfferEvent } from '../../schemas/types.ts';
+import { OFFER_DEFAULTS, type Offer as OfferEvent } from '../schemas/types.ts';
 import type { Tx } from './db.ts';
 import { offerEventStatus, type CampaignState, type OfferState } from './lifecycle.ts';
 import { offerFromRow } from './model.ts';

@@ -3,7 +3,7 @@
 // database or the matchers. Staff are not bounded. The count and the write
 // happen under a transaction-scoped advisory lock on the partner, so two
 // concurrent creations cannot both squeeze under the limit.
-import { NearcastError } from '../../pipeline/errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 import type { Tx } from './db.ts';
 
 export interface PartnerQuota {

@@ -4,7 +4,7 @@
 // sale by the gateway), staff, or the card feed; never the phone. Locks
 // are taken in the order the claim path takes them (unit, then claim), then
 // the offer and campaign rows that carry the budget.
-import { NearcastError } from '../../pipeline/errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 import { query, withTx, type Db, type Tx } from './db.ts';
 import { isExhausted } from './lifecycle.ts';
 import { campaignState, enqueueOffers, offerState } from './outbox.ts';

@@ -10,11 +10,11 @@
 // another transaction holds.
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
-import { topicNames } from '../../pipeline/kafka.ts';
-import type { Logger } from '../../pipeline/logger.ts';
-import type { SchemaCodecs } from '../../pipeline/registry.ts';
-import { TOPICS } from '../../schemas/topics.ts';
-import type { Offer } from '../../schemas/types.ts';
+import { topicNames } from '../pipeline/kafka.ts';
+import type { Logger } from '../pipeline/logger.ts';
+import type { SchemaCodecs } from '../pipeline/registry.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import type { Offer } from '../schemas/types.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
 
 const RELAY_LOCK = 0x6e63_6f62; // "ncob"

@@ -3,7 +3,7 @@
 // midnight), and are summed into local days or ISO weeks (Monday first) of
 // any IANA time zone, DST changes included.
 
-import { CappedMap, canonicalTimeZone, zoneFormatter } from '../../pipeline/local-time.ts';
+import { CappedMap, canonicalTimeZone, zoneFormatter } from '../pipeline/local-time.ts';
 
 export type Granularity = 'day' | 'week';
 export const METRICS = ['pushes', 'opens', 'claims', 'expiries', 'redemptions', 'reversals', 'cashbackMinor'] as const;

@@ -1,6 +1,6 @@
 // Report facts per 15-minute UTC bucket, from the tables that hold them;
 // report-buckets.ts turns them into local days or weeks.
-import { NearcastError } from '../../pipeline/errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 import { query, type Db } from './db.ts';
 import { bucketize, type BucketCount, type Granularity, type ReportRow } from './report-buckets.ts';
 

@@ -1,11 +1,11 @@
 // What the gateway needs from the coupon system, built once from the runtime.
 import type { Redis } from 'ioredis';
-import type { Config } from '../../pipeline/config.ts';
-import type { Logger } from '../../pipeline/logger.ts';
+import type { Config } from '../pipeline/config.ts';
+import type { Logger } from '../pipeline/logger.ts';
 import type { Db } from './db.ts';
 import { ClaimService } from './claims.ts';
 import type { PartnerQuota } from './quotas.ts';
-import { RateLimiter, throwIfLimited } from '../../pipeline/rate-limit.ts';
+import { RateLimiter, throwIfLimited } from '../pipeline/rate-limit.ts';
 import { Snowflake } from './snowflake.ts';
 
 export interface Coupons {

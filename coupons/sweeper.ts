@@ -3,7 +3,7 @@
 // (claims.ts), so the sweeper's pace never changes who can claim. It also
 // forgets opens that never met a delivered push (impressions.ts).
 import type { Db } from './db.ts';
-import type { Logger } from '../../pipeline/logger.ts';
+import type { Logger } from '../pipeline/logger.ts';
 
 const SWEEP = `
   WITH lapsed AS (

@@ -2,7 +2,7 @@
 // pure rules, write the new status and the audit row, and enqueue whatever
 // the matchers must now see — all in one transaction.
 import { randomUUID } from 'node:crypto';
-import { NearcastError } from '../../pipeline/errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 import { query, withTx, type Db, type Tx } from './db.ts';
 import { decideTransition, type Actor, type LifecycleAction, type LifecycleStatus } from './lifecycle.ts';
 import { enqueueOffers } from './outbox.ts';

@@ -1,14 +1,14 @@
 // The coupon background work: the outbox relay, the expiry sweeper, the
 // delivery-results consumer that counts pushes for the reports, and the
 // learner of users' interests from their claims and redemptions. Runs in its
-// own process (main.ts) and beside every gateway: several instances cooperate
-// safely (relay.ts, sweeper.ts, and one consumer group for impressions).
-import type { Runtime } from '../../pipeline/runtime.ts';
+// own component, `coupons-worker` (main.ts), never in the gateway: several
+// instances cooperate safely (relay.ts, sweeper.ts, one consumer group for impressions).
+import type { Runtime } from '../pipeline/runtime.ts';
 import { startOutboxRelay, type Relay } from './relay.ts';
 import { startSweeper } from './sweeper.ts';
 import { startImpressionConsumer } from './impressions.ts';
 import { startAffinityLearner } from './affinity-learner.ts';
-import { PreferenceStore } from '../../pipeline/user-preferences.ts';
+import { PreferenceStore } from '../pipeline/user-preferences.ts';
 
 export interface CouponWorker {
   relay: Relay;

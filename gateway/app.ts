@@ -1,9 +1,8 @@
 // Builds the gateway as a fastify instance without listening, so tests drive
 // it with inject() and main.ts decides where it listens. Stateless: everything
-// it knows lives in Kafka and Redis.
+// it knows lives in Kafka, Redis and PostgreSQL; it runs no timers or consumers.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import type { Runtime } from '../pipeline/runtime.ts';
 import type { Metrics } from '../pipeline/metrics.ts';
 import { secretKey } from './auth.ts';
 import type { TokenVerifier } from './guard.ts';
@@ -15,8 +14,9 @@ import { validatorCompiler } from './validation.ts';
 import { installRateLimits } from './rate-limits.ts';
 import { EventLoopMonitor } from './event-loop.ts';
 import { fastifyTimeouts } from '../pipeline/http-timeouts.ts';
+import type { GatewayContext, GatewayDeps } from './context.ts';
 
-export type GatewayDeps = Pick<Runtime, 'config' | 'log' | 'metrics' | 'admin' | 'publisher' | 'codecs' | 'redis' | 'pool' | 'changelog'> & { now?: () => number };
+export type { GatewayDeps } from './context.ts';
 
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -80,5 +80,3 @@ function responseCounter(counter: Metrics['httpRequests']): (route: string, stat
     child.inc();
   };
 }
-
-export type GatewayContext = GatewayDeps & { key: TokenVerifier; revocations: Revocations; consent: ConsentGate; now: () => number; loop: EventLoopMonitor };

@@ -4,7 +4,7 @@
 // metrics are exempt: orchestrators must always reach them.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RateLimiter, throwIfLimited, type Limit } from '../pipeline/rate-limit.ts';
-import type { GatewayContext } from './app.ts';
+import type { GatewayContext } from './context.ts';
 
 const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 

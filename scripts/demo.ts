@@ -11,16 +11,15 @@ import { loadConfig } from '../pipeline/config.ts';
 import { createLogger } from '../pipeline/logger.ts';
 import { createMetrics } from '../pipeline/metrics.ts';
 import { createRuntime } from '../pipeline/runtime.ts';
-import { topicNames } from '../pipeline/kafka.ts';
 import { buildGateway } from '../gateway/app.ts';
 import { secretKey, signToken } from '../gateway/auth.ts';
 import { startMatcher } from '../processors/matcher/matcher.ts';
 import { startDispatcher } from '../processors/dispatcher/dispatcher.ts';
-import { dropDatabase, migrate } from '../processors/coupons/db.ts';
-import { startCouponWorker } from '../processors/coupons/worker.ts';
+import { migrate, startCouponWorker } from '../coupons/index.ts';
 import { fetchCall, launchOffers } from './launch-offers.ts';
 import { LocalWebPushService, localPushEnv, type ReceivedPush } from './local-push/webpush-service.ts';
 import { City, Phone } from './demo-city.ts';
+import { cleanPrefixes, dropDatabases } from './leftovers.ts';
 
 const SECONDS = Number(process.env['DEMO_SECONDS'] ?? 40);
 const PHONES = Number(process.env['DEMO_PHONES'] ?? 300);
@@ -47,6 +46,20 @@ const config = loadConfig({
   NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
   NEARCAST_LOG_LEVEL: process.env['NEARCAST_LOG_LEVEL'] ?? 'warn',
 });
+// Whatever the demo made on the stack goes when it ends, normally or on Ctrl-C: its topics, consumer
+// groups, registry subjects, Redis keys and database. `stopAll` grows as components start.
+let stopAll: () => Promise<unknown> = async () => {};
+const urls = { brokers: config.kafka.brokers, registryUrl: config.registryUrl, redisUrl: config.redisUrl };
+async function cleanUp(): Promise<void> {
+  await stopAll().catch(() => {});
+  const problems = [
+    ...(await cleanPrefixes([config.topics.prefix], urls).catch((e: Error) => [e.message])),
+    ...(await dropDatabases([config.databaseUrl])),
+  ];
+  if (problems.length > 0) console.error(`demo cleanup left something behind: ${problems.join('; ')}`);
+}
+process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+
 const log = createLogger(config.logLevel);
 const metrics = createMetrics(undefined, { defaults: true });
 await migrate(config.databaseUrl, log);
@@ -65,6 +78,13 @@ launched.offerIds.forEach((id, i) => offerTitles.set(id, city.offers[i]!.title))
 const matcher = await startMatcher(rt);
 const dispatcher = await startDispatcher(rt);
 await Promise.all([matcher.joined, dispatcher.joined]);
+stopAll = async () => {
+  await Promise.allSettled([matcher.stop(), dispatcher.stop()]);
+  await app.close();
+  await coupons.stop();
+  await rt.close();
+  await push.close();
+};
 console.log(`\nnearcast demo: gateway ${base}, ${city.offers.length} offers, ${PHONES} phones pinging every ${PING_EVERY_MS / 1000}s for ${SECONDS}s\n`);
 
 const phones: Phone[] = [];
@@ -143,11 +163,5 @@ const sorted = [...latencies].sort((a, b) => a - b);
 const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))] ?? NaN;
 console.log(`\ndone: ${pings} pings accepted, ${push.received.length} coupons delivered, ping→push p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1) ?? NaN} ms; ${await counter('nearcast_dropped_total', { reason: 'stale' })} stale pings dropped`);
 
-await Promise.allSettled([matcher.stop(), dispatcher.stop()]);
-await app.close();
-await coupons.stop();
-await rt.admin.deleteTopics({ topics: Object.values(topicNames(config.topics.prefix)) }).catch(() => {});
-await rt.close();
-await dropDatabase(config.databaseUrl).catch(() => {});
-await push.close();
+await cleanUp();
 process.exit(failures > pings / 10 ? 1 : 0);

@@ -4,7 +4,7 @@
 // round of each is kept. Contention is the point of the comparison: a flash
 // coupon is many phones claiming one offer at once.
 import { driveClaims, rowLockDesign, type ClaimDesign, type ClaimRun } from './claims.ts';
-import { nearcastClaimDesign } from '../../processors/coupons/bench-design.ts';
+import { nearcastClaimDesign } from './claims-design.ts';
 
 export interface ClaimsAtConcurrency {
   concurrency: number;

@@ -3,12 +3,9 @@
 // offer. Structurally matches benchmarks/alternatives/claims.ts ClaimDesign.
 import pg from 'pg';
 import { NearcastError } from '../../pipeline/errors.ts';
-import { createCampaign } from './campaigns.ts';
-import { ClaimService } from './claims.ts';
-import { dropDatabase, migrate } from './db.ts';
-import { createOffer } from './offers.ts';
-import { Snowflake } from './snowflake.ts';
-import { transition } from './transitions.ts';
+import {
+  ClaimService, createCampaign, createOffer, dropDatabase, migrate, Snowflake, transition,
+} from '../../coupons/index.ts';
 
 /** A live offer with `cap` units, put through the real lifecycle (two people: four eyes). */
 export async function setupLiveOffer(pool: pg.Pool, cap: number, extra: { maxPerUser?: number | null } = {}): Promise<string> {

@@ -2,7 +2,7 @@
 // concurrent claimers for a fixed time, then checks nothing was over-given,
 // and the seed-001 relational baseline (one counter row per coupon, locked
 // with SELECT … FOR UPDATE for every claim). nearcast's own claim path plugs
-// in as another ClaimDesign once it has landed (processors/coupons/).
+// in as another ClaimDesign once it has landed (coupons/; claims-design.ts).
 import pg from 'pg';
 
 export interface ClaimDesign {

@@ -2,7 +2,7 @@
 // CSV (not kept), runs `nearcast import transactions` as a child process, with
 // the imports consumer in this process writing to a fresh database, and reports
 // rows/s for the importer alone and until the last row is in PostgreSQL.
-//   npx tsx processors/imports/bench.ts [rows=1000000]
+//   npx tsx benchmarks/imports/file-engine.ts [rows=1000000]
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../pipeline/config.ts';
 import { createRuntime } from '../../pipeline/runtime.ts';
-import { dropDatabase, migrate } from '../coupons/db.ts';
-import { startImportConsumer } from './consumer.ts';
+import { dropDatabase, migrate } from '../../coupons/index.ts';
+import { startImportConsumer } from '../../processors/imports/consumer.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const tag = `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;

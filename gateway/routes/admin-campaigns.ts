@@ -3,10 +3,10 @@
 // submission), admins may do everything; the lifecycle rules decide.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { createCampaign, getCampaign, listCampaigns } from '../../processors/coupons/campaigns.ts';
-import { history, transition } from '../../processors/coupons/transitions.ts';
-import type { LifecycleAction } from '../../processors/coupons/lifecycle.ts';
-import type { GatewayContext } from '../app.ts';
+import {
+  createCampaign, getCampaign, listCampaigns, history, transition, type LifecycleAction,
+} from '../../coupons/index.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Role } from '../auth.ts';
 import { requireAnyRole } from '../guard.ts';
 import { ErrorReply } from '../schemas.ts';

@@ -1,13 +1,13 @@
 // Offers: create (a draft with its geofences, rules, reward and caps), edit
 // while a draft, list with filters and paging, and move through the same
 // approval lifecycle as campaigns. Every change matchers must see goes out
-// through the outbox (processors/coupons/outbox.ts).
+// through the outbox (coupons/outbox.ts).
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { createOffer, getOffer, listOffers, updateDraftOffer } from '../../processors/coupons/offers.ts';
-import { history, transition } from '../../processors/coupons/transitions.ts';
-import type { LifecycleAction } from '../../processors/coupons/lifecycle.ts';
-import type { GatewayContext } from '../app.ts';
+import {
+  createOffer, getOffer, listOffers, updateDraftOffer, history, transition, type LifecycleAction,
+} from '../../coupons/index.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Role } from '../auth.ts';
 import { requireAnyRole } from '../guard.ts';
 import { ErrorReply } from '../schemas.ts';

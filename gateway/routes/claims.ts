@@ -3,16 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { NearcastError } from '../../pipeline/errors.ts';
-import { listOffers } from '../../processors/coupons/offers.ts';
-import { qrPayload } from '../../processors/coupons/qr.ts';
-import type { GatewayContext } from '../app.ts';
+import { listOffers, qrPayload } from '../../coupons/index.ts';
+import type { GatewayContext } from '../context.ts';
 import { principal, requireRole } from '../guard.ts';
 import { ErrorReply } from '../schemas.ts';
 import { IdParams, Paging } from './coupon-schemas.ts';
 import { couponsFor } from './coupon-context.ts';
 
 const OUTCOME: Partial<Record<string, string>> = { CLAIM_REFUSED: 'refused', SOLD_OUT: 'sold_out', RATE_LIMITED: 'rate_limited', NOT_FOUND: 'not_found' };
-/** `qr` (processors/coupons/qr.ts) is what the phone renders for the merchant to scan. */
+/** `qr` (coupons/qr.ts) is what the phone renders for the merchant to scan. */
 const ClaimReply = Type.Object({
   code: Type.String(), qr: Type.String(), offerId: Type.String(), claimedAt: Type.String(), expiresAt: Type.String(),
 });

@@ -2,9 +2,8 @@
 // generators with the same worker id could issue the same code), plus the
 // mapping from a token's principal to a lifecycle actor.
 import type { FastifyRequest } from 'fastify';
-import { createCoupons, type Coupons } from '../../processors/coupons/service.ts';
-import type { Actor, StaffRole } from '../../processors/coupons/lifecycle.ts';
-import type { GatewayContext } from '../app.ts';
+import { createCoupons, type Coupons, type Actor, type StaffRole } from '../../coupons/index.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Role } from '../auth.ts';
 import { principal } from '../guard.ts';
 

@@ -1,6 +1,6 @@
 // Every route module of the gateway, in one list. A new area adds one import and one entry.
 import type { FastifyInstance } from 'fastify';
-import type { GatewayContext } from '../app.ts';
+import type { GatewayContext } from '../context.ts';
 import { locationRoutes } from './locations.ts';
 import { pushRoutes } from './push-subscriptions.ts';
 import { adminOfferRoutes } from './admin-offers.ts';

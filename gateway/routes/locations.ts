@@ -7,7 +7,7 @@ import { NearcastError } from '../../pipeline/errors.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { LocationPing } from '../../schemas/types.ts';
-import type { GatewayContext } from '../app.ts';
+import type { GatewayContext } from '../context.ts';
 import { principal, requireRole } from '../guard.ts';
 import { sheddingHook } from '../overload.ts';
 import { ErrorReply, PingAccepted, pingBody, type Ping } from '../schemas.ts';

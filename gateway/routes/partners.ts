@@ -4,7 +4,7 @@
 // only their own campaigns, offers and performance. Activation stays with
 // the marketing team.
 import type { FastifyInstance } from 'fastify';
-import type { GatewayContext } from '../app.ts';
+import type { GatewayContext } from '../context.ts';
 import { campaignRoutesAt } from './admin-campaigns.ts';
 import { offerRoutesAt } from './admin-offers.ts';
 import { reportRoutesAt } from './reports.ts';

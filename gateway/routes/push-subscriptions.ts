@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { PushRegistrations, type PushRegistration } from '../../pipeline/push-registrations.ts';
-import type { GatewayContext } from '../app.ts';
+import type { GatewayContext } from '../context.ts';
 import { principal, requireRole } from '../guard.ts';
 import { ErrorReply, PushRegistrationBody } from '../schemas.ts';
 import { NearcastError } from '../../pipeline/errors.ts';

@@ -9,13 +9,10 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { NearcastError } from '../../pipeline/errors.ts';
-import { codeFromScan } from '../../processors/coupons/qr.ts';
 import {
-  checkRedeemable, getRedemption, redeem, reverse, type Requester,
-} from '../../processors/coupons/redemptions.ts';
-import type { Purchase } from '../../processors/coupons/rules.ts';
-import { parseCode } from '../../processors/coupons/snowflake.ts';
-import type { GatewayContext } from '../app.ts';
+  codeFromScan, checkRedeemable, getRedemption, redeem, reverse, type Requester, type Purchase, parseCode,
+} from '../../coupons/index.ts';
+import type { GatewayContext } from '../context.ts';
 import { principal, requireAnyRole, requireRole } from '../guard.ts';
 import { mayRedeemAt } from '../merchant-claim.ts';
 import { ErrorReply } from '../schemas.ts';

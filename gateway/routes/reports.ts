@@ -6,10 +6,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { NearcastError } from '../../pipeline/errors.ts';
-import { isTimeZone, toCsv } from '../../processors/coupons/report-buckets.ts';
-import { recordOpen } from '../../processors/coupons/impressions.ts';
-import { report } from '../../processors/coupons/reports.ts';
-import type { GatewayContext } from '../app.ts';
+import { isTimeZone, toCsv, recordOpen, report } from '../../coupons/index.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Role } from '../auth.ts';
 import { principal, requireAnyRole, requireRole } from '../guard.ts';
 import { ErrorReply } from '../schemas.ts';

@@ -14,7 +14,7 @@ import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { PrivacyEvent } from '../../schemas/types.ts';
 import { isValidTimeZone } from '../../pipeline/local-time.ts';
-import type { GatewayContext } from '../app.ts';
+import type { GatewayContext } from '../context.ts';
 import { principal, requireRole } from '../guard.ts';
 import { ErrorReply } from '../schemas.ts';
 

@@ -8,8 +8,7 @@
 // redemptions), so a redelivered batch or a re-imported file pays nothing twice.
 import type pg from 'pg';
 import { NearcastError } from '../../pipeline/errors.ts';
-import { query } from '../coupons/db.ts';
-import { redeem } from '../coupons/redemptions.ts';
+import { query, redeem } from '../../coupons/index.ts';
 import type { TransactionInsert } from './transactions-db.ts';
 
 export type CardLinkedOutcome = 'redeemed' | 'replayed' | 'refused';

@@ -15,7 +15,7 @@ import type { ImportedPreferences, ImportedTransaction } from '../../schemas/typ
 import { applyPreferenceRow, preferenceRowOf, transactionRowOf } from './messages.ts';
 import { insertTransactions } from './transactions-db.ts';
 import { redeemCardLinked } from './card-linked.ts';
-import { learnInterests } from '../coupons/affinity-learner.ts';
+import { learnInterests } from '../../coupons/index.ts';
 import type { TransactionRow } from './rows.ts';
 
 export interface ImportConsumer {

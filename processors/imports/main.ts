@@ -1,11 +1,7 @@
-// `nearcast run imports`: migrates the database (the imported_transactions
-// table), then consumes the import topics. Any number of instances share the
-// partitions.
+// `nearcast run imports`: consumes the import topics into Redis and PostgreSQL.
+// It expects a migrated database (the imported_transactions table): `nearcast
+// migrate` runs first. Any number of instances share the partitions.
 import { runMain } from '../../pipeline/main.ts';
-import { migrate } from '../coupons/db.ts';
 import { startImportConsumer } from './consumer.ts';
 
-await runMain('imports', async (rt, config) => {
-  await migrate(config.databaseUrl, rt.log);
-  return startImportConsumer(rt);
-});
+await runMain('imports', async (rt) => startImportConsumer(rt));

@@ -1,7 +1,7 @@
 // Imported transactions in PostgreSQL: one statement per consumed batch
 // (arrays unnested server-side), duplicates skipped by the primary key.
 import type pg from 'pg';
-import { query } from '../coupons/db.ts';
+import { query } from '../../coupons/index.ts';
 import type { TransactionRow } from './rows.ts';
 
 export interface TransactionInsert {
@@ -32,24 +32,4 @@ export async function insertTransactions(pool: pg.Pool, items: readonly Transact
     ],
   );
   return res.rows.map((r) => r.user_id);
-}
-
-export interface Purchase {
-  userId: string;
-  category: string;
-  ts: number;
-}
-
-/** Each user's most recent purchases (refunds left out) within the window, at most `perUser` each. */
-export async function recentPurchases(pool: pg.Pool, userIds: readonly string[], sinceMs: number, perUser = 200): Promise<Purchase[]> {
-  if (userIds.length === 0) return [];
-  const res = await query<{ user_id: string; category: string; occurred_at: Date }>(
-    pool,
-    `SELECT user_id, category, occurred_at FROM (
-       SELECT user_id, category, occurred_at, row_number() OVER (PARTITION BY user_id ORDER BY occurred_at DESC) AS n
-       FROM imported_transactions WHERE user_id = ANY($1::text[]) AND occurred_at > $2 AND amount_minor > 0) r
-     WHERE n <= $3`,
-    [userIds, new Date(sinceMs).toISOString(), perUser],
-  );
-  return res.rows.map((r) => ({ userId: r.user_id, category: r.category, ts: r.occurred_at.getTime() }));
 }

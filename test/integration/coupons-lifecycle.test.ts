@@ -3,8 +3,7 @@
 // putting exactly the committed changes on the offers topic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { withTx } from '../../processors/coupons/db.ts';
-import { enqueueOffers } from '../../processors/coupons/outbox.ts';
+import { withTx, enqueueOffers } from '../../coupons/index.ts';
 import type { Offer as OfferEvent } from '../../schemas/types.ts';
 import { collect } from '../support/harness.ts';
 import { testConfig } from '../support/env.ts';

@@ -3,7 +3,7 @@
 // must be applied exactly once.
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { dropDatabase, migrate } from '../../processors/coupons/db.ts';
+import { dropDatabase, migrate } from '../../coupons/index.ts';
 import { uniqueDatabaseUrl } from '../support/coupons.ts';
 
 describe('database migration at start-up', () => {

@@ -5,12 +5,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { startOutboxRelay } from '../../processors/coupons/relay.ts';
+import { startOutboxRelay } from '../../coupons/index.ts';
 import type { Offer as OfferEvent } from '../../schemas/types.ts';
 import { collect, eventually } from '../support/harness.ts';
 import { startCouponStack, type CouponStack } from '../support/coupons.ts';
 
-const COUPONS_MAIN = fileURLToPath(new URL('../../processors/coupons/main.ts', import.meta.url));
+const COUPONS_MAIN = fileURLToPath(new URL('../../coupons/main.ts', import.meta.url));
 
 describe('outbox relay', () => {
   let s: CouponStack;

@@ -10,7 +10,7 @@ import { buildGateway } from '../../gateway/app.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
 import { testConfig } from '../support/env.ts';
 import { uniqueDatabaseUrl } from '../support/coupons.ts';
-import { dropDatabase, migrate } from '../../processors/coupons/db.ts';
+import { dropDatabase, migrate } from '../../coupons/index.ts';
 
 const RUNS = Number(process.env['NEARCAST_FUZZ_RUNS'] ?? 100_000);
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

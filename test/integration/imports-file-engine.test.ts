@@ -13,7 +13,7 @@ import { PreferenceStore } from '../../pipeline/user-preferences.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ImportedTransaction } from '../../schemas/types.ts';
-import { dropDatabase, migrate } from '../../processors/coupons/db.ts';
+import { dropDatabase, migrate } from '../../coupons/index.ts';
 import { startImportConsumer, type ImportConsumer } from '../../processors/imports/consumer.ts';
 import { runImport } from '../../processors/imports/importer.ts';
 import { testEnv } from '../support/env.ts';

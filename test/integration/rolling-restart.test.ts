@@ -17,6 +17,8 @@ import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { OFFER_DEFAULTS, type Offer } from '../../schemas/types.ts';
 import { testEnv } from '../support/env.ts';
+import { dropDatabase, migrate } from '../../coupons/index.ts';
+import { uniqueDatabaseUrl } from '../support/coupons.ts';
 import { eventually } from '../support/harness.ts';
 import { startComponent, stopGracefully, type Component, type Proc } from '../support/processes.ts';
 
@@ -38,13 +40,17 @@ describe('rolling restart under load', () => {
     const vapid = webpush.generateVAPIDKeys();
     const caFile = join(mkdtempSync(join(tmpdir(), 'nc-ca-')), 'ca.pem');
     writeFileSync(caFile, readFileSync(push.caFile));
-    env = testEnv({ NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: caFile, ...localPushEnv(push.origin), NEARCAST_PING_TTL_SECONDS: '120', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0' });
+    env = testEnv({ NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: caFile, ...localPushEnv(push.origin), NEARCAST_PING_TTL_SECONDS: '120', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+      NEARCAST_DATABASE_URL: uniqueDatabaseUrl() });
+    // The migrate step runs before the components, as in k8s (no component migrates).
+    await migrate(env['NEARCAST_DATABASE_URL']!);
     rt = await createRuntime(loadConfig(env));
   });
   afterAll(async () => {
     for (const p of procs) p.child.kill('SIGKILL');
     await rt?.close();
     await push?.close();
+    if (env) await dropDatabase(env['NEARCAST_DATABASE_URL']!);
   });
 
   it('loses no acknowledged ping and sends no push twice', async () => {
@@ -71,8 +77,10 @@ describe('rolling restart under load', () => {
     let gateways = ports.map((port) => ({ port, proc: start('gateway', port) }));
     let matcher = start('matcher');
     let dispatcher = start('dispatcher');
+    let couponsWorker = start('coupons-worker');
     await Promise.all(ports.map(gatewayReady));
-    await eventually(async () => (await members('matcher')) === 1 && (await members('dispatcher')) === 1, 60_000, 'processors joined');
+    await eventually(async () => (await members('matcher')) === 1 && (await members('dispatcher')) === 1
+      && (await members('coupon-impressions')) === 1, 60_000, 'processors joined');
 
     const key = secretKey(env['NEARCAST_TOKEN_SECRET']!);
     const regs = new PushRegistrations(rt.redis, prefix, rt.changelog);
@@ -116,6 +124,10 @@ describe('rolling restart under load', () => {
     await eventually(async () => (await members('dispatcher')) === 2, 60_000, 'second dispatcher joined');
     exits.push(['dispatcher', await stopGracefully(dispatcher)]);
     dispatcher = d2;
+    const w2 = start('coupons-worker');
+    await eventually(async () => (await members('coupon-impressions')) === 2, 60_000, 'second coupons-worker joined');
+    exits.push(['coupons-worker', await stopGracefully(couponsWorker)]);
+    couponsWorker = w2;
     // Gateways: one at a time, the other keeps serving.
     for (const g of gateways) {
       exits.push(['gateway', await stopGracefully(g.proc)]);
@@ -136,6 +148,6 @@ describe('rolling restart under load', () => {
     expect(report.acked).toBeGreaterThan(100);
     expect(report.lost).toBe(0);
     expect(report.duplicates).toBe(0);
-    for (const p of [matcher, dispatcher, ...gateways.map((g) => g.proc)]) await stopGracefully(p);
+    for (const p of [matcher, dispatcher, couponsWorker, ...gateways.map((g) => g.proc)]) await stopGracefully(p);
   }, 300_000);
 });

@@ -7,13 +7,16 @@ import { loadConfig, type Config } from '../../pipeline/config.ts';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { buildGateway } from '../../gateway/app.ts';
 import { secretKey, signToken, type Role } from '../../gateway/auth.ts';
-import { dropDatabase, migrate } from '../../processors/coupons/db.ts';
-import { startCouponWorker, type CouponWorker } from '../../processors/coupons/worker.ts';
+import { dropDatabase, migrate, startCouponWorker, type CouponWorker } from '../../coupons/index.ts';
 import { launchOffers, type ApiCall, type LaunchOffer } from '../../scripts/launch-offers.ts';
-import { testEnv } from './env.ts';
+import { issued, prefixRoot, testEnv } from './env.ts';
 
+/** A fresh database name, recorded so the file's cleanup (test/support/cleanup.ts) drops it even after a failure. */
 export function uniqueDatabaseUrl(): string {
-  return `postgres://postgres@127.0.0.1:5432/nearcast_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const tag = prefixRoot === 't' ? '' : `${prefixRoot}_`;
+  const url = `postgres://postgres@127.0.0.1:5432/nearcast_test_${tag}${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  issued.databases.add(url);
+  return url;
 }
 
 export interface CouponStack {

@@ -20,8 +20,7 @@ import { PushRegistrations } from '../../pipeline/push-registrations.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { OFFER_DEFAULTS, type Offer } from '../../schemas/types.ts';
 import { loadConfig } from '../../pipeline/config.ts';
-import { dropDatabase, migrate } from '../../processors/coupons/db.ts';
-import { startCouponWorker, type CouponWorker } from '../../processors/coupons/worker.ts';
+import { dropDatabase, migrate, startCouponWorker, type CouponWorker } from '../../coupons/index.ts';
 import { uniqueDatabaseUrl } from './coupons.ts';
 
 export interface Spine {

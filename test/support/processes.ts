@@ -7,6 +7,7 @@ const MAINS = {
   gateway: '../../gateway/main.ts',
   matcher: '../../processors/matcher/main.ts',
   dispatcher: '../../processors/dispatcher/main.ts',
+  'coupons-worker': '../../coupons/main.ts',
 } as const;
 
 export type Component = keyof typeof MAINS;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WORKER_ID, parseCode, parseSnowflake, Snowflake, SNOWFLAKE_EPOCH_MS } from '../../processors/coupons/snowflake.ts';
-import { bucketize, localDate, periodOf, toCsv, weekStart } from '../../processors/coupons/report-buckets.ts';
+import {
+  MAX_WORKER_ID, parseCode, parseSnowflake, Snowflake, SNOWFLAKE_EPOCH_MS, bucketize, localDate, periodOf,
+  toCsv, weekStart,
+} from '../../coupons/index.ts';
 
 describe('snowflake codes', () => {
   it('packs timestamp, worker and sequence in the documented layout', () => {

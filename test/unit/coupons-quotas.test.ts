@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quotaRefusal } from '../../processors/coupons/quotas.ts';
+import { quotaRefusal } from '../../coupons/index.ts';
 
 const Q = { maxOffers: 3, maxUnits: 1000 };
 

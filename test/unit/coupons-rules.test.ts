@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideTransition, isExhausted, offerEventStatus, type CampaignState, type OfferState } from '../../processors/coupons/lifecycle.ts';
 import {
-  claimRefusal, decideBatch, ineligibility, rewardFor, unboundedReward, type ClaimPolicy,
-} from '../../processors/coupons/rules.ts';
+  decideTransition, isExhausted, offerEventStatus, type CampaignState, type OfferState, claimRefusal,
+  decideBatch, ineligibility, rewardFor, unboundedReward, type ClaimPolicy,
+} from '../../coupons/index.ts';
 
 describe('lifecycle', () => {
   const mia = { id: 'mia', role: 'marketer' as const };

@@ -1,7 +1,7 @@
 // Time-zone formatter caches stay bounded whatever spellings clients send.
 import { describe, expect, it } from 'vitest';
 import { canonicalTimeZone, localParts, timeZoneCacheSizes } from '../../pipeline/local-time.ts';
-import { dateFormatters, localDate } from '../../processors/coupons/report-buckets.ts';
+import { dateFormatters, localDate } from '../../coupons/index.ts';
 
 /** The i-th of 2^n capitalisations of a zone name. */
 function spelling(name: string, i: number): string {
