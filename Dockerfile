@@ -25,6 +25,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY schemas ./schemas
 COPY pipeline ./pipeline
+COPY users ./users
 COPY gateway ./gateway
 COPY coupons ./coupons
 COPY migrations ./migrations

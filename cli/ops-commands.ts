@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { secretKey, signToken } from '../gateway/auth.ts';
 import type { Config } from '../pipeline/config.ts';
-import { DecisionLog, type LoggedDecision } from '../pipeline/decision-log.ts';
+import { DecisionLog, type LoggedDecision } from '../users/decision-log.ts';
 import { CliError } from './context.ts';
 
 export function stack(action: 'up' | 'down' | 'status', extra: string[] = []): number {

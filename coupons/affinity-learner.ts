@@ -4,9 +4,9 @@
 // tables, never accumulated, so running twice or on two instances is harmless.
 import type pg from 'pg';
 import { categoryAffinity, type CouponActivity } from '../processors/matcher/affinity.ts';
-import { DEFAULT_PREFERENCES, type PreferenceStore } from '../pipeline/user-preferences.ts';
+import { DEFAULT_PREFERENCES, type PreferenceStore } from '../users/user-preferences.ts';
 import { query } from './db.ts';
-import { PSEUDONYM_PREFIX } from '../pipeline/erasure.ts';
+import { PSEUDONYM_PREFIX } from '../users/erasure.ts';
 import type { Logger } from '../pipeline/logger.ts';
 
 const WINDOW_MS = 365 * 86_400_000;

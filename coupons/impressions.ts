@@ -2,7 +2,7 @@
 // records one `push` impression per push id (a redelivered batch inserts
 // nothing twice: the push id is unique). Results for offers this database
 // does not know (tests that publish offers straight to Kafka) are skipped, and
-// so are late results of an erased user (erased_users, pipeline/erasure.ts).
+// so are late results of an erased user (erased_users, users/erasure.ts).
 //
 // Opens come from phones, so they are trusted only as far as a delivered push
 // backs them: an open counts when a `push` impression with the same push id,
@@ -18,7 +18,7 @@ import { topicNames } from '../pipeline/kafka.ts';
 import type { Runtime } from '../pipeline/runtime.ts';
 import type { DeliveryResult } from '../schemas/types.ts';
 import { query, type Db } from './db.ts';
-import { erasureDigest } from '../pipeline/erasure.ts';
+import { erasureDigest } from '../users/erasure.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

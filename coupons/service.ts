@@ -5,7 +5,7 @@ import type { Logger } from '../pipeline/logger.ts';
 import type { Db } from './db.ts';
 import { ClaimService } from './claims.ts';
 import type { PartnerQuota } from './quotas.ts';
-import { RateLimiter, throwIfLimited } from '../pipeline/rate-limit.ts';
+import { RateLimiter, throwIfLimited } from '../users/rate-limit.ts';
 import { Snowflake } from './snowflake.ts';
 
 export interface Coupons {

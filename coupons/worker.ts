@@ -8,7 +8,7 @@ import { startOutboxRelay, type Relay } from './relay.ts';
 import { startSweeper } from './sweeper.ts';
 import { startImpressionConsumer } from './impressions.ts';
 import { startAffinityLearner } from './affinity-learner.ts';
-import { PreferenceStore } from '../pipeline/user-preferences.ts';
+import { PreferenceStore } from '../users/user-preferences.ts';
 
 export interface CouponWorker {
   relay: Relay;

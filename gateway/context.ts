@@ -2,8 +2,8 @@
 // gateway's own helpers. Its own module so routes depend on this shape only,
 // never on the composition root (app.ts), which imports every route.
 import type { Runtime } from '../pipeline/runtime.ts';
-import type { Revocations } from '../pipeline/revocations.ts';
-import type { ConsentGate } from '../pipeline/consent-gate.ts';
+import type { Revocations } from '../users/revocations.ts';
+import type { ConsentGate } from '../users/consent-gate.ts';
 import type { TokenVerifier } from './guard.ts';
 import type { EventLoopMonitor } from './event-loop.ts';
 

@@ -3,7 +3,7 @@
 // Redis so every gateway instance enforces the same budget. Probes and
 // metrics are exempt: orchestrators must always reach them.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RateLimiter, throwIfLimited, type Limit } from '../pipeline/rate-limit.ts';
+import { RateLimiter, throwIfLimited, type Limit } from '../users/rate-limit.ts';
 import type { GatewayContext } from './context.ts';
 
 const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);

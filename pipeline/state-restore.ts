@@ -9,10 +9,10 @@ import type { Logger } from './logger.ts';
 import type { SchemaCodecs } from './registry.ts';
 import { NearcastError } from './errors.ts';
 import type { StateEntry } from '../schemas/types.ts';
-import { erasureDigest, isTombstoneKey } from './erasure.ts';
-import { userKey, userOfKey } from './user-keys.ts';
-import { RELOAD, consentChannel, consentSetKey } from './consent-gate.ts';
-import type { UserPreferences } from './user-preferences.ts';
+import { erasureDigest, isTombstoneKey } from '../users/erasure.ts';
+import { userKey, userOfKey } from '../users/user-keys.ts';
+import { RELOAD, consentChannel, consentSetKey } from '../users/consent-gate.ts';
+import type { UserPreferences } from '../users/user-preferences.ts';
 import { retryTransient } from './kafka.ts';
 
 export interface RestoreDeps {

@@ -16,7 +16,7 @@ import webpush from 'web-push';
 import { createRuntime } from '../../pipeline/runtime.ts';
 import { loadConfig } from '../../pipeline/config.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { PushRegistrations } from '../../pipeline/push-registrations.ts';
+import { PushRegistrations } from '../../users/push-registrations.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { PushRequest } from '../../schemas/types.ts';
 import { startDispatcher } from '../../processors/dispatcher/dispatcher.ts';

@@ -29,7 +29,7 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
     },
     async (req, reply) => {
       const userId = principal(req).userId;
-      // From memory (pipeline/consent-gate.ts): a token names one user, so the whole request is refused.
+      // From memory (users/consent-gate.ts): a token names one user, so the whole request is refused.
       if (ctx.consent.withdrawn(userId)) {
         throw new NearcastError('CONSENT_WITHDRAWN', 'consent to location marketing is withdrawn; PUT /v1/me/consent to give it again');
       }

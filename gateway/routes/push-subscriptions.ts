@@ -1,7 +1,7 @@
 // POST /v1/push/subscriptions: where the authenticated user's phone can be reached.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { PushRegistrations, type PushRegistration } from '../../pipeline/push-registrations.ts';
+import { PushRegistrations, type PushRegistration } from '../../users/push-registrations.ts';
 import type { GatewayContext } from '../context.ts';
 import { principal, requireRole } from '../guard.ts';
 import { ErrorReply, PushRegistrationBody } from '../schemas.ts';

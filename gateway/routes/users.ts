@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { NearcastError } from '../../pipeline/errors.ts';
-import { DEFAULT_PREFERENCES, PreferenceStore } from '../../pipeline/user-preferences.ts';
-import { DecisionLog } from '../../pipeline/decision-log.ts';
-import { PushRegistrations } from '../../pipeline/push-registrations.ts';
-import { eraseUser } from '../../pipeline/erase-user.ts';
-import { auditSubject } from '../../pipeline/erasure.ts';
+import { DEFAULT_PREFERENCES, PreferenceStore } from '../../users/user-preferences.ts';
+import { DecisionLog } from '../../users/decision-log.ts';
+import { PushRegistrations } from '../../users/push-registrations.ts';
+import { eraseUser } from '../../users/erase-user.ts';
+import { auditSubject } from '../../users/erasure.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { PrivacyEvent } from '../../schemas/types.ts';
@@ -95,7 +95,7 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     async (req) => ({ userId: req.params.id, decisions: await decisions.recent(req.params.id, req.query.limit ?? 20) }),
   );
 
-  /** Erasure (pipeline/erase-user.ts), then its record; a retry after a failure finishes what is left. */
+  /** Erasure (users/erase-user.ts), then its record; a retry after a failure finishes what is left. */
   async function erase(userId: string, requestedBy: string) {
     const deps = {
       redis: ctx.redis, pool: ctx.pool, keyPrefix: ctx.config.topics.prefix, changelog: ctx.changelog,

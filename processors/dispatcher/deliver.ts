@@ -2,7 +2,7 @@
 // transient (bounded attempts, backoff or Retry-After, never past the push's
 // expiry), and report one final result per (push, registration).
 import type { LimitFunction } from 'p-limit';
-import type { StoredRegistration } from '../../pipeline/push-registrations.ts';
+import type { StoredRegistration } from '../../users/push-registrations.ts';
 import type { DeliveryOutcome, PushChannel, PushRequest } from '../../schemas/types.ts';
 import { classify, remainingTtlSeconds, type RetryPolicy, type SendOutcome } from './decide.ts';
 import { fcmMessage, webPushPayload } from './messages.ts';

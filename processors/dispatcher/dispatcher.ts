@@ -19,7 +19,7 @@ import type { StateChangelog } from '../../pipeline/state-changelog.ts';
 import { ensureState, epochKey } from '../../pipeline/state-restore.ts';
 import type { SchemaCodecs } from '../../pipeline/registry.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { PushRegistrations } from '../../pipeline/push-registrations.ts';
+import { PushRegistrations } from '../../users/push-registrations.ts';
 import { NearcastError } from '../../pipeline/errors.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { DeliveryResult, PushRequest } from '../../schemas/types.ts';

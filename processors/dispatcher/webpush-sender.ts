@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import webpush from 'web-push';
-import type { PushRegistration } from '../../pipeline/push-registrations.ts';
+import type { PushRegistration } from '../../users/push-registrations.ts';
 import { checkEndpoint, type HostRule } from '../../pipeline/push-targets.ts';
 import { createGuardedAgent, isRefused } from './guarded-agent.ts';
 

@@ -8,7 +8,7 @@
 import type { Runtime } from '../../pipeline/runtime.ts';
 import { runConsumer, type Decoded, type Rejected } from '../../pipeline/consumer.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { PreferenceStore, type UserPreferences } from '../../pipeline/user-preferences.ts';
+import { PreferenceStore, type UserPreferences } from '../../users/user-preferences.ts';
 
 /** Purchases older than this do not shape learnt interests (they have decayed to almost nothing anyway). */
 import type { ImportedPreferences, ImportedTransaction } from '../../schemas/types.ts';

@@ -1,7 +1,7 @@
 // Rows to topic messages and back, and how a preferences row changes what is
 // stored. Pure. Applying the same row twice gives the same preferences, which
 // is what makes a re-sent row harmless.
-import { DEFAULT_PREFERENCES, type UserPreferences } from '../../pipeline/user-preferences.ts';
+import { DEFAULT_PREFERENCES, type UserPreferences } from '../../users/user-preferences.ts';
 import type { ImportedPreferences, ImportedTransaction } from '../../schemas/types.ts';
 import { checkTransaction, preferenceFromObject, type Parsed, type PreferenceRow, type TransactionRow } from './rows.ts';
 

@@ -3,7 +3,7 @@
 // precise reason naming the field, and the same checks run again in the
 // consumer because a message on the topic may come from anywhere.
 import { isValidTimeZone } from '../../pipeline/local-time.ts';
-import type { QuietHours } from '../../pipeline/user-preferences.ts';
+import type { QuietHours } from '../../users/user-preferences.ts';
 import type { ImportedTransaction } from '../../schemas/types.ts';
 
 export type ImportKind = 'preferences' | 'transactions';

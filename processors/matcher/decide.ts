@@ -2,7 +2,7 @@
 // state and preferences, the clock and settings in; pushes, the next state and
 // a decision record (for "why did I get this / why not") out. No I/O.
 import { ok, drop, dlq, type StepResult } from '../../pipeline/results.ts';
-import type { UserPreferences } from '../../pipeline/user-preferences.ts';
+import type { UserPreferences } from '../../users/user-preferences.ts';
 import type { LocationPing, PushRequest } from '../../schemas/types.ts';
 import type { Candidate } from './directory.ts';
 import { rejectionFor, type Rejection } from './eligibility.ts';

@@ -1,7 +1,7 @@
 // Who may be shown which offer, now. Pure predicates; each failed check has a
 // reason name that ends up in the decision log ("why didn't I get it").
 import type { Offer, OpeningHours } from '../../schemas/types.ts';
-import type { QuietHours, UserPreferences } from '../../pipeline/user-preferences.ts';
+import type { QuietHours, UserPreferences } from '../../users/user-preferences.ts';
 import { localParts } from '../../pipeline/local-time.ts';
 
 export type Rejection = 'inactive' | 'exhausted' | 'closed' | 'segment' | 'no_consent' | 'quiet_hours' | 'cooldown' | 'daily_cap';

@@ -2,7 +2,7 @@
 // preferences are read from Redis at most once per `ttlMs`, so a consent
 // withdrawal takes effect within that time, and a batch costs one MGET for
 // the users not cached.
-import { DEFAULT_PREFERENCES, type PreferenceStore, type UserPreferences } from '../../pipeline/user-preferences.ts';
+import { DEFAULT_PREFERENCES, type PreferenceStore, type UserPreferences } from '../../users/user-preferences.ts';
 
 interface Entry {
   prefs: UserPreferences;

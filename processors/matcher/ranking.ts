@@ -6,7 +6,7 @@
 // priority: 1 + priority/10 with the offer's priority clamped to 0..10.
 // Each factor is bounded so no single one can silence the others.
 import type { Offer } from '../../schemas/types.ts';
-import type { UserPreferences } from '../../pipeline/user-preferences.ts';
+import type { UserPreferences } from '../../users/user-preferences.ts';
 
 export const NEUTRAL_INTEREST = 0.5;
 

@@ -4,8 +4,8 @@
 // counts) are recorded on the state changelog first; the last-seen times that
 // move on every ping are not, which keeps the changelog to a few writes a visit.
 import type { Redis } from 'ioredis';
-import { userKey } from '../../pipeline/user-keys.ts';
-import { tombstoneKey } from '../../pipeline/erasure.ts';
+import { userKey } from '../../users/user-keys.ts';
+import { tombstoneKey } from '../../users/erasure.ts';
 import type { StateChangelog, StateWrite } from '../../pipeline/state-changelog.ts';
 import type { UserGeoState } from './decide.ts';
 

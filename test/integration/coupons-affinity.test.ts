@@ -1,7 +1,7 @@
 // The baseline preference model, live: a user's claims and redemptions become
 // learnt interests that the matcher's ranking uses, within seconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PreferenceStore } from '../../pipeline/user-preferences.ts';
+import { PreferenceStore } from '../../users/user-preferences.ts';
 import { eventually } from '../support/harness.ts';
 import { startCouponStack, type CouponStack } from '../support/coupons.ts';
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { PushRegistrations } from '../../pipeline/push-registrations.ts';
+import { PushRegistrations } from '../../users/push-registrations.ts';
 import { epochKey } from '../../pipeline/state-restore.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { DeliveryResult, PushRequest } from '../../schemas/types.ts';

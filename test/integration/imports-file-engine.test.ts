@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../pipeline/config.ts';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
-import { PreferenceStore } from '../../pipeline/user-preferences.ts';
+import { PreferenceStore } from '../../users/user-preferences.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ImportedTransaction } from '../../schemas/types.ts';

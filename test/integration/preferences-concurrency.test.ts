@@ -4,7 +4,7 @@
 // other, above all a consent withdrawal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
-import { DEFAULT_PREFERENCES, PreferenceStore } from '../../pipeline/user-preferences.ts';
+import { DEFAULT_PREFERENCES, PreferenceStore } from '../../users/user-preferences.ts';
 import type { StateChangelog, StateWrite } from '../../pipeline/state-changelog.ts';
 import { testConfig } from '../support/env.ts';
 

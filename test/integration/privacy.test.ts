@@ -2,8 +2,8 @@
 // matcher memory; erasure removes everything kept per user and is recorded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { allUserKeys } from '../../pipeline/user-keys.ts';
-import { auditSubject } from '../../pipeline/erasure.ts';
+import { allUserKeys } from '../../users/user-keys.ts';
+import { auditSubject } from '../../users/erasure.ts';
 import type { DeliveryResult, PrivacyEvent, PushRequest } from '../../schemas/types.ts';
 import { collect, eventually, postPing, publishOffer, startSpine, subscribeDevice, type Spine } from '../support/harness.ts';
 

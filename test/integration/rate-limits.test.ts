@@ -6,7 +6,7 @@ import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { buildGateway } from '../../gateway/app.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
 import { Redis } from 'ioredis';
-import { RateLimiter, verdict } from '../../pipeline/rate-limit.ts';
+import { RateLimiter, verdict } from '../../users/rate-limit.ts';
 import { testEnv } from '../support/env.ts';
 import { loadConfig } from '../../pipeline/config.ts';
 

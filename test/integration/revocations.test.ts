@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
-import { Revocations } from '../../pipeline/revocations.ts';
+import { Revocations } from '../../users/revocations.ts';
 import { testConfig } from '../support/env.ts';
 import { eventually } from '../support/harness.ts';
 

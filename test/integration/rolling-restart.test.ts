@@ -12,7 +12,7 @@ import { loadConfig } from '../../pipeline/config.ts';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.ts';
 import { secretKey, signToken } from '../../gateway/auth.ts';
 import { LocalWebPushService, localPushEnv } from '../../scripts/local-push/webpush-service.ts';
-import { PushRegistrations } from '../../pipeline/push-registrations.ts';
+import { PushRegistrations } from '../../users/push-registrations.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { OFFER_DEFAULTS, type Offer } from '../../schemas/types.ts';

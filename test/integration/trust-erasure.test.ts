@@ -8,7 +8,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { ensureState } from '../../pipeline/state-restore.ts';
-import { PreferenceStore } from '../../pipeline/user-preferences.ts';
+import { PreferenceStore } from '../../users/user-preferences.ts';
 import { learnInterests, redeem } from '../../coupons/index.ts';
 import { launchOffers, type ApiCall } from '../../scripts/launch-offers.ts';
 import { TOPICS } from '../../schemas/topics.ts';

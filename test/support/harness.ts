@@ -16,7 +16,7 @@ import { LocalFcmService } from '../../scripts/local-push/fcm-service.ts';
 import { randomUUID } from 'node:crypto';
 import { testEnv } from './env.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
-import { PushRegistrations } from '../../pipeline/push-registrations.ts';
+import { PushRegistrations } from '../../users/push-registrations.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { OFFER_DEFAULTS, type Offer } from '../../schemas/types.ts';
 import { loadConfig } from '../../pipeline/config.ts';

@@ -3,7 +3,7 @@ import { CsvRecordAssembler, splitFields } from '../../processors/imports/csv.ts
 import { RowDecoder, formatOf, type DecodedRow } from '../../processors/imports/decode.ts';
 import { checkHeader, preferenceFromCsv, preferenceFromObject, transactionFromObject } from '../../processors/imports/rows.ts';
 import { applyPreferenceRow, preferenceMessage, preferenceRowOf, transactionMessage, transactionRowOf } from '../../processors/imports/messages.ts';
-import { DEFAULT_PREFERENCES } from '../../pipeline/user-preferences.ts';
+import { DEFAULT_PREFERENCES } from '../../users/user-preferences.ts';
 
 /** Feeds a whole file (split like readline: \n, \r\n) through a decoder. */
 function decode<K extends 'preferences' | 'transactions'>(kind: K, format: 'csv' | 'ndjson', text: string, afterLine = 0) {

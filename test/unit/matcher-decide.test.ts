@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFresh, decide, type MatcherSettings, type UserGeoState } from '../../processors/matcher/decide.ts';
 import type { Candidate } from '../../processors/matcher/directory.ts';
-import { DEFAULT_PREFERENCES, type UserPreferences } from '../../pipeline/user-preferences.ts';
+import { DEFAULT_PREFERENCES, type UserPreferences } from '../../users/user-preferences.ts';
 import { OFFER_DEFAULTS, type LocationPing, type Offer } from '../../schemas/types.ts';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0); // a Sunday, 12:00 UTC

@@ -6,7 +6,7 @@ import type { BatchContext } from '../../../pipeline/steps.ts';
 import type { Logger } from '../../../pipeline/logger.ts';
 import type { Metrics } from '../../../pipeline/metrics.ts';
 import type { BatchingPublisher } from '../../../pipeline/publisher.ts';
-import type { PushRegistrations } from '../../../pipeline/push-registrations.ts';
+import type { PushRegistrations } from '../../../users/push-registrations.ts';
 import type { Codec } from '../../../pipeline/registry.ts';
 import type { DeliveryResult, PushRequest } from '../../../schemas/types.ts';
 import type { JobResult } from '../deliver.ts';

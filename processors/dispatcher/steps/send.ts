@@ -6,7 +6,7 @@
 import type { LimitFunction } from 'p-limit';
 import { ok, type StepResult } from '../../../pipeline/results.ts';
 import type { BatchContext } from '../../../pipeline/steps.ts';
-import type { PushRegistrations } from '../../../pipeline/push-registrations.ts';
+import type { PushRegistrations } from '../../../users/push-registrations.ts';
 import { ensureState, type RestoreDeps } from '../../../pipeline/state-restore.ts';
 import type { PushRequest } from '../../../schemas/types.ts';
 import { deliverFcm, deliverWebPush, type DeliverDeps, type Job, type JobResult } from '../deliver.ts';

@@ -3,7 +3,7 @@
 import { ok, type StepResult } from '../../../pipeline/results.ts';
 import type { BatchContext } from '../../../pipeline/steps.ts';
 import type { Metrics } from '../../../pipeline/metrics.ts';
-import { DEFAULT_PREFERENCES } from '../../../pipeline/user-preferences.ts';
+import { DEFAULT_PREFERENCES } from '../../../users/user-preferences.ts';
 import type { LocationPing, PushRequest } from '../../../schemas/types.ts';
 import { decide, type DecisionRecord, type MatcherSettings, type UserGeoState } from '../decide.ts';
 import type { OfferDirectory } from '../directory.ts';

@@ -5,8 +5,8 @@
 import { ok, type StepResult } from '../../../pipeline/results.ts';
 import type { BatchContext } from '../../../pipeline/steps.ts';
 import { ensureState, type RestoreDeps } from '../../../pipeline/state-restore.ts';
-import type { UserPreferences } from '../../../pipeline/user-preferences.ts';
-import type { DecisionLog } from '../../../pipeline/decision-log.ts';
+import type { UserPreferences } from '../../../users/user-preferences.ts';
+import type { DecisionLog } from '../../../users/decision-log.ts';
 import type { LocationPing } from '../../../schemas/types.ts';
 import type { UserGeoState } from '../decide.ts';
 import type { PreferenceCache } from '../preference-cache.ts';

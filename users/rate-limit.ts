@@ -6,7 +6,7 @@
 // ping's handling except HTTP itself (FINDINGS §12). Each key is still counted
 // atomically, so the limits stay exact across instances.
 import type { Redis } from 'ioredis';
-import { NearcastError } from './errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 
 export interface Limit {
   /** Requests allowed per window; 0 disables the limit. */

@@ -8,7 +8,7 @@
 // tombstone says so, and the subject's own revocation key is removed with the
 // rest of its data.
 import type { Redis } from 'ioredis';
-import type { StateChangelog } from './state-changelog.ts';
+import type { StateChangelog } from '../pipeline/state-changelog.ts';
 import { tombstoneKey } from './erasure.ts';
 import { userKey } from './user-keys.ts';
 

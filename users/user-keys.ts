@@ -8,7 +8,7 @@
 export const USER_KEY_KINDS = ['geo', 'prefs', 'push', 'decisions', 'revoked'] as const;
 export type UserKeyKind = (typeof USER_KEY_KINDS)[number];
 
-/** Rate-limit scopes whose subject is a user id (pipeline/rate-limit.ts keys: `rl:<scope>:<subject>`). */
+/** Rate-limit scopes whose subject is a user id (users/rate-limit.ts keys: `rl:<scope>:<subject>`). */
 export const USER_RATE_LIMIT_SCOPES = ['dev', 'claim'] as const;
 
 export function userKey(prefix: string, kind: UserKeyKind, userId: string): string {

@@ -10,8 +10,8 @@ import type { Redis } from 'ioredis';
 import { userKey } from './user-keys.ts';
 import { erasedError, isErasedError, tombstoneKey } from './erasure.ts';
 import { consentChannel, consentMessage, consentSetKey } from './consent-gate.ts';
-import type { StateChangelog } from './state-changelog.ts';
-import { NearcastError } from './errors.ts';
+import type { StateChangelog } from '../pipeline/state-changelog.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 
 export interface QuietHours {
   /** Minutes after local midnight; start > end wraps past midnight (22:00–07:00). */

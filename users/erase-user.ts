@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import { PSEUDONYM_PREFIX, erasureDigest, tombstoneKey } from './erasure.ts';
-import type { StateChangelog } from './state-changelog.ts';
+import type { StateChangelog } from '../pipeline/state-changelog.ts';
 import type { PreferenceStore } from './user-preferences.ts';
 import type { PushRegistrations } from './push-registrations.ts';
 import type { Revocations } from './revocations.ts';

@@ -7,7 +7,7 @@
 // An erased id stays erased: a new signup must get a new id (the identity
 // provider never reuses one), and no route lifts the mark.
 import { createHash } from 'node:crypto';
-import { NearcastError } from './errors.ts';
+import { NearcastError } from '../pipeline/errors.ts';
 
 export function erasureDigest(userId: string): string {
   return createHash('sha256').update(`nearcast-erased\u0000${userId}`).digest('base64url');

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { userKey } from './user-keys.ts';
-import type { StateChangelog } from './state-changelog.ts';
+import type { StateChangelog } from '../pipeline/state-changelog.ts';
 import { erasedError, tombstoneKey } from './erasure.ts';
 
 export type PushRegistration =
