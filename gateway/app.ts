@@ -12,6 +12,7 @@ import { edgeErrorOptions, installErrorHandling } from './errors.ts';
 import { ROUTES } from './routes/index.ts';
 import { validatorCompiler } from './validation.ts';
 import { installRateLimits } from './rate-limits.ts';
+import { installShedding } from './overload.ts';
 import { EventLoopMonitor } from './event-loop.ts';
 import { fastifyTimeouts } from '../pipeline/http-timeouts.ts';
 import type { GatewayContext, GatewayDeps } from './context.ts';
@@ -22,8 +23,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'gateway' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }), // per-request lines would dwarf everything else
-    // No child logger per request: building one (bindings through the redaction) cost ~2% of the
-    // gateway's CPU under ingest for lines that are rarely written; those carry reqId themselves.
+    // No child logger per request: building one (bindings through the redaction) costs CPU on
+    // every request for lines that are rarely written; those carry reqId themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: deps.config.gateway.maxBodyBytes,
     return503OnClosing: true,
@@ -58,6 +59,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const loop = new EventLoopMonitor().start();
   app.addHook('onClose', async () => loop.stop());
   const ctx: GatewayContext = { ...deps, key, revocations, consent, now, loop };
+  installShedding(app, ctx); // first: an overloaded gateway spends nothing on a request it refuses
   installRateLimits(app, ctx);
   await app.register(async (scoped) => {
     for (const register of ROUTES) register(scoped, ctx);

@@ -1,6 +1,7 @@
-// Tools that checks need (kubectl for kustomize, promtool) come from Debian's packages,
-// unpacked under .stack/tools/ without installing them system-wide: no service starts,
-// no binary already on the machine is replaced, and every machine gets the same version.
+// Tools that checks need come from Debian's packages. Self-contained binaries (kubectl for
+// kustomize, promtool) are unpacked under .stack/tools/ without installing them system-wide:
+// no service starts and no binary on the machine is replaced. Programs that need their
+// dependencies (chromium) are installed with apt-get by ensureDebianPackage.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // Every Kafka topic nearcast uses, declared once: name, key, value schema,
-// partitions and retention. Created idempotently at start-up (pipeline/topics.ts).
+// partitions and retention. Created idempotently at start-up (pipeline/kafka.ts ensureTopics).
 
 export interface TopicDeclaration {
   /** Logical name; the real topic name is `${prefix}${name}`. */

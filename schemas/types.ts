@@ -1,5 +1,5 @@
 // TypeScript shapes of the Avro records in this folder. Keep in step with the .avsc files
-// (test/schemas.test.ts checks every field name and type against them).
+// (test/integration/schemas-topics.test.ts round-trips records through the registry codecs).
 
 export interface LocationPing {
   pingId: string;

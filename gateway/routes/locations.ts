@@ -9,7 +9,6 @@ import { TOPICS } from '../../schemas/topics.ts';
 import type { LocationPing } from '../../schemas/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { principal, requireRole } from '../guard.ts';
-import { sheddingHook } from '../overload.ts';
 import { ErrorReply, PingAccepted, pingBody, type Ping } from '../schemas.ts';
 
 export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -19,8 +18,8 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
   app.post<{ Body: Ping | { pings: Ping[] } }>(
     '/v1/locations',
     {
-      // Shedding first: an overloaded gateway should not spend a token check on a request it refuses.
-      onRequest: [sheddingHook(() => ctx.publisher.backlog(), () => ctx.loop.load(), ctx.config.gateway.admission, ctx.metrics.registry, ctx.log), requireRole(ctx.key, 'device')],
+      config: { shed: true }, // admission control (overload.ts) runs before any other hook
+      onRequest: requireRole(ctx.key, 'device'),
       schema: {
         summary: 'Report the phone location',
         body: pingBody(ctx.config.gateway.maxPingsPerRequest),

@@ -36,7 +36,7 @@ const VAPID_RENEW_BEFORE_S = 3600;
 /**
  * One VAPID Authorization header per push-service origin, reused until an
  * hour before it expires (RFC 8292 allows up to 24 h): signing a fresh ES256
- * JWT for every push was 40% of the dispatcher's CPU.
+ * JWT for every push dominated the dispatcher's CPU (benchmarks/FINDINGS.md).
  */
 function vapidHeaders(vapid: WebPushOptions['vapid'], now: () => number) {
   const cache = new Map<string, { header: string; exp: number }>();

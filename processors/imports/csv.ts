@@ -1,7 +1,7 @@
 // RFC 4180 CSV, record by record. We parse it ourselves rather than with
 // csv-parse: after one malformed quote csv-parse reads the rest of the file as
-// a single field (every later row lost), and its record-at-a-time API costs
-// ~77 µs a row. Here a record is assembled from physical lines until its quotes
+// a single field (every later row lost), and its record-at-a-time API is slow
+// (benchmarks/FINDINGS.md). Here a record is assembled from physical lines until its quotes
 // balance, so a bad row costs that row only and keeps its exact line number.
 
 /** Longest record (in physical lines) before an unclosed quote is declared. */

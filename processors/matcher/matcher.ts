@@ -94,7 +94,7 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
     topic: topics.locations,
     stage: 'matcher',
     // Per-batch costs (fetch, Redis round trips, produce, commit) dominate with batches of a few dozen
-    // pings; 16 KiB is ~130 pings, gathered in ~40 ms at 3,333 pings/s (matcher-cost: ~20% less CPU).
+    // pings; 16 KiB is ~130 pings, gathered in ~40 ms at 3,333 pings/s (measured: benchmarks/FINDINGS.md).
     fetch: { minBytes: 16 * 1024, maxWaitMs: 50 },
     codecs: d.codecs,
     deadLetters: { topic: topics.deadLetters, publisher: d.publisher, redact: withoutCoordinates },

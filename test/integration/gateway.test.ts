@@ -173,6 +173,25 @@ describe('gateway', () => {
     await app3.close();
   });
 
+  it('sheds before the address limit counts: an overloaded gateway answers 503, not 429, and spends no budget', async () => {
+    const admission = { maxPendingPings: 0, maxPendingAgeMs: 0, maxLoopDelayMs: 200, maxLoopUtilization: 0 };
+    const rateLimits = { ...rt.config.gateway.rateLimits, address: { max: 2, windowMs: 60_000 } };
+    const gateway = { ...rt.config.gateway, admission, rateLimits, trustProxy: true };
+    const app5 = await buildGateway({ ...rt, config: { ...rt.config, gateway } });
+    const phone = await signToken(secretKey(rt.config.auth.tokenSecret), { userId: 'order-shed', role: 'device' });
+    const from = { authorization: `Bearer ${phone}`, 'x-forwarded-for': `198.51.100.${1 + Math.floor(Math.random() * 250)}` };
+    const send = () => app5.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: from });
+    await eventually(async () => (await send()).statusCode === 202, 5000, 'an idle gateway takes pings');
+    const until = Date.now() + 500;
+    while (Date.now() < until); // saturate the loop
+    const shed = await Promise.all([send(), send(), send()]);
+    expect(shed.map((r) => r.statusCode)).toEqual([503, 503, 503]);
+    // The three shed requests spent none of the address budget: one more request is allowed.
+    await eventually(async () => (await send()).statusCode === 202, 5000, 'the budget left after shedding');
+    expect((await send()).statusCode).toBe(429);
+    await app5.close();
+  });
+
   it('sheds ping requests while the event loop is saturated, keeps health and metrics answering, and recovers', async () => {
     // Only the event-loop bound is on; the loop is blocked by a busy-wait of a known length, so
     // the measured delay exceeds the bound whatever the machine's speed.
