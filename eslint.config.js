@@ -20,12 +20,17 @@ export default tseslint.config(
   {
     ignores: ['coupons/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          regex: '(^|/)coupons/(?!index\\.ts$)[^/]+$',
-          message: 'Import the coupon domain through coupons/index.ts, never its internal modules.',
-        }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)coupons/(?!index\\.ts$)[^/]+$',
+              message: 'Import the coupon domain through coupons/index.ts, never its internal modules.',
+            },
+          ],
+        },
+      ],
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },

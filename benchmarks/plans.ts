@@ -59,7 +59,12 @@ export function rampScenario(): ScenarioSpec {
   const warmupS = 90;
   const steps = [0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0];
   return {
-    name: 'ramp-4k-to-10k', phones: 150_000, intervalMs: 30_000, offers: OFFERS, warmupS, steadyS: steps.length * 30,
+    name: 'ramp-4k-to-10k',
+    phones: 150_000,
+    intervalMs: 30_000,
+    offers: OFFERS,
+    warmupS,
+    steadyS: steps.length * 30,
     phases: [{ untilS: warmupS, rate: 0.6 }, ...steps.map((rate, i) => ({ untilS: warmupS + (i + 1) * 30, rate }))],
   };
 }
@@ -70,7 +75,16 @@ export function overloadScenario(sustainedPerSec: number): ScenarioSpec {
   const phones = Math.max(1000, Math.round((sustainedPerSec * intervalMs) / 1000));
   const warmupS = 60;
   return {
-    name: 'overload-2x', phones, intervalMs, offers: OFFERS, warmupS, steadyS: 120,
-    phases: [{ untilS: warmupS, rate: 1 }, { untilS: warmupS + 60, rate: 2 }, { untilS: warmupS + 120, rate: 0.5 }],
+    name: 'overload-2x',
+    phones,
+    intervalMs,
+    offers: OFFERS,
+    warmupS,
+    steadyS: 120,
+    phases: [
+      { untilS: warmupS, rate: 1 },
+      { untilS: warmupS + 60, rate: 2 },
+      { untilS: warmupS + 120, rate: 0.5 },
+    ],
   };
 }

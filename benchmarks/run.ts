@@ -21,8 +21,15 @@ import { latestJson, type RunResults } from './report/results.ts';
 
 const { values } = parseArgs({
   options: {
-    plan: { type: 'string', default: 'quick' }, only: { type: 'string' }, skip: { type: 'string', default: '' }, profile: { type: 'string' },
-    out: { type: 'string' }, phones: { type: 'string' }, interval: { type: 'string' }, steady: { type: 'string' }, connections: { type: 'string' },
+    plan: { type: 'string', default: 'quick' },
+    only: { type: 'string' },
+    skip: { type: 'string', default: '' },
+    profile: { type: 'string' },
+    out: { type: 'string' },
+    phones: { type: 'string' },
+    interval: { type: 'string' },
+    steady: { type: 'string' },
+    connections: { type: 'string' },
   },
 });
 const plan = PLANS[values.plan!];
@@ -44,7 +51,9 @@ if (!skip.has('e2e')) {
   }
   if (plan.overload && (!values.only || values.only.includes('overload-2x'))) {
     const sustained = largestSustained(results.scenarios);
-    const best = sustained ? sustained.window.offeredPerSec : Math.max(500, ...results.scenarios.map((s) => s.detail.window.pingsPerSec * 0.8));
+    const best = sustained
+      ? sustained.window.offeredPerSec
+      : Math.max(500, ...results.scenarios.map((s) => s.detail.window.pingsPerSec * 0.8));
     log(`overload: highest sustained rate ${Math.round(best)}/s, so 2× is ${Math.round(2 * best)}/s`);
     results.scenarios.push(await runScenario(withOverrides(overloadScenario(best)), log));
   }
@@ -66,23 +75,43 @@ if (!skip.has('broker')) {
   }
   await admin.disconnect();
 }
-if (!skip.has('lookup')) results.lookup = await compareLookups(plan.lookup.offers, plan.lookup.pings, plan.lookup.seconds, plan.lookup.rounds, urls, log);
+if (!skip.has('lookup'))
+  results.lookup = await compareLookups(
+    plan.lookup.offers,
+    plan.lookup.pings,
+    plan.lookup.seconds,
+    plan.lookup.rounds,
+    urls,
+    log,
+  );
 if (!skip.has('memory')) {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', `${ROOT}benchmarks/procs/offer-memory.ts`, '10000'], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', `${ROOT}benchmarks/procs/offer-memory.ts`, '10000'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   results.offerMemory = JSON.parse(out) as RunResults['offerMemory'];
   log(`memory: ${out}`);
 }
 if (!skip.has('claims')) {
   results.claims = await compareClaims(urls.postgres, plan.claims, log);
-  log(`claims: ${results.claims.byConcurrency.map((c) => `${c.concurrency} concurrent: row lock ${c.rowLock.claimsPerSec}/s, nearcast ${c.nearcast.claimsPerSec}/s`).join('; ')}; cap check ${JSON.stringify(results.claims.capCheck)}`);
+  log(
+    `claims: ${results.claims.byConcurrency.map((c) => `${c.concurrency} concurrent: row lock ${c.rowLock.claimsPerSec}/s, nearcast ${c.nearcast.claimsPerSec}/s`).join('; ')}; cap check ${JSON.stringify(results.claims.capCheck)}`,
+  );
 }
 
 mkdirSync(OUT, { recursive: true });
 const json = latestJson(results);
 writeFileSync(`${OUT}latest.json`, `${JSON.stringify(json, null, 2)}\n`);
 writeFileSync(`${OUT}latest-details.json`, JSON.stringify(results));
-const extra = process.argv.slice(2).filter((a, i, all) => !['--plan', '--out'].includes(a) && !['--plan', '--out'].includes(all[i - 1] ?? ''));
-const report = buildReport(results, `npm run ${values.plan === 'full' ? 'bench:full' : 'bench'}${extra.length ? ` -- ${extra.join(' ')}` : ''}`, new Date().toISOString());
+const extra = process.argv
+  .slice(2)
+  .filter((a, i, all) => !['--plan', '--out'].includes(a) && !['--plan', '--out'].includes(all[i - 1] ?? ''));
+const report = buildReport(
+  results,
+  `npm run ${values.plan === 'full' ? 'bench:full' : 'bench'}${extra.length ? ` -- ${extra.join(' ')}` : ''}`,
+  new Date().toISOString(),
+);
 writeFileSync(`${OUT}REPORT.md`, `${report.markdown}\n`);
 for (const [name, svg] of Object.entries(report.svgs)) writeFileSync(`${OUT}${name}`, svg);
 log(`wrote benchmarks/results/latest.json and REPORT.md\n${JSON.stringify(json, null, 2)}`);

@@ -25,16 +25,25 @@ import type { SoakOptions, SoakResult } from './soak/result.ts';
 
 const { values } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '10' }, phones: { type: 'string', default: '30000' }, interval: { type: 'string', default: '30' },
-    out: { type: 'string' }, offers: { type: 'string', default: '500' }, connections: { type: 'string', default: '1024' }, 'sample-every': { type: 'string', default: '10' },
+    minutes: { type: 'string', default: '10' },
+    phones: { type: 'string', default: '30000' },
+    interval: { type: 'string', default: '30' },
+    out: { type: 'string' },
+    offers: { type: 'string', default: '500' },
+    connections: { type: 'string', default: '1024' },
+    'sample-every': { type: 'string', default: '10' },
   },
 });
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = values.out ? `${values.out.replace(/\/$/, '')}/` : `${ROOT}benchmarks/results/soak/`;
 const loadS = Math.round(Number(values.minutes) * 60);
 const opts: SoakOptions = {
-  minutes: loadS / 60, phones: Number(values.phones), intervalS: Number(values.interval), offers: Number(values.offers),
-  connections: Number(values.connections), sampleEveryS: Number(values['sample-every']),
+  minutes: loadS / 60,
+  phones: Number(values.phones),
+  intervalS: Number(values.interval),
+  offers: Number(values.offers),
+  connections: Number(values.connections),
+  sampleEveryS: Number(values['sample-every']),
   // The first two minutes are warm-up (half the run when it is shorter, so a short debug run still gets a fit).
   steadyFromS: Math.min(120, loadS / 2),
 };
@@ -59,7 +68,13 @@ try {
   writeFileSync(`${OUT}SOAK.md`, `${report.markdown}\n`);
   for (const [name, svg] of Object.entries(report.svgs)) writeFileSync(`${OUT}${name}`, svg);
   log(`wrote ${OUT}soak.json, SOAK.md and ${Object.keys(report.svgs).length} plots`);
-  log(`acked ${result.totals.acked}, lost ${result.totals.lost}, duplicates ${result.totals.duplicates}, stale ${result.totals.staleDropped}; ${Object.entries(result.trends).map(([p, t]) => `${p} ${t.rss.verdict}`).join(', ')}`);
+  log(
+    `acked ${result.totals.acked}, lost ${result.totals.lost}, duplicates ${result.totals.duplicates}, stale ${result.totals.staleDropped}; ${Object.entries(
+      result.trends,
+    )
+      .map(([p, t]) => `${p} ${t.rss.verdict}`)
+      .join(', ')}`,
+  );
 } finally {
   await teardown();
 }
@@ -68,15 +83,31 @@ process.exit(0);
 async function soak(sys: System): Promise<SoakResult> {
   const loadgen = startChild('loadgen', 'benchmarks/procs/loadgen.ts', [], {}, ['--max-old-space-size=3072']);
   const setup: LoadgenSetup = {
-    type: 'setup', baseUrl: sys.baseUrl, tokenSecret: sys.config.auth.tokenSecret, phones: opts.phones, intervalMs: opts.intervalS * 1000,
-    phases: [{ untilS: loadS, rate: 1 }], city: DEFAULT_CITY, seed: 42, connections: opts.connections, maxInFlight: 20_000, subscriptions: sys.subscriptions, register: true,
+    type: 'setup',
+    baseUrl: sys.baseUrl,
+    tokenSecret: sys.config.auth.tokenSecret,
+    phones: opts.phones,
+    intervalMs: opts.intervalS * 1000,
+    phases: [{ untilS: loadS, rate: 1 }],
+    city: DEFAULT_CITY,
+    seed: 42,
+    connections: opts.connections,
+    maxInFlight: 20_000,
+    subscriptions: sys.subscriptions,
+    register: true,
   };
   log(`${opts.phones} phones sign their tokens and register for Web Push through the gateway`);
   loadgen.proc.send(setup);
   try {
     await nextMessage(loadgen, 'ready', 900_000);
     const c = sys.children;
-    const ours = { gateway: c.gateway.proc.pid!, matcher: c.matcher.proc.pid!, dispatcher: c.dispatcher.proc.pid!, loadgen: loadgen.proc.pid!, sink: c.sink.proc.pid! };
+    const ours = {
+      gateway: c.gateway.proc.pid!,
+      matcher: c.matcher.proc.pid!,
+      dispatcher: c.dispatcher.proc.pid!,
+      loadgen: loadgen.proc.pid!,
+      sink: c.sink.proc.pid!,
+    };
     const pids = () => ({ ...ours, ...servicePids() });
     const names = Object.keys(pids());
     const loadTicks: LoadgenTick[] = [];
@@ -86,7 +117,9 @@ async function soak(sys: System): Promise<SoakResult> {
 
     const start = Date.now();
     const sampler = new SoakSampler(start, pids, sys.metricsUrls, (s) => log(progress(s, loadTicks, sinkTicks, start)));
-    log(`${opts.phones} phones, a ping every ${opts.intervalS} s (${nominalPerSec}/s), ${opts.offers} offers, for ${opts.minutes} min; watching ${names.join(', ')}`);
+    log(
+      `${opts.phones} phones, a ping every ${opts.intervalS} s (${nominalPerSec}/s), ${opts.offers} offers, for ${opts.minutes} min; watching ${names.join(', ')}`,
+    );
     loadgen.proc.send({ type: 'start' });
     await sampler.sampleNow();
     sampler.begin(opts.sampleEveryS * 1000);
@@ -99,10 +132,17 @@ async function soak(sys: System): Promise<SoakResult> {
     // Drain: every message in `locations` and `push-requests` processed by its group.
     const topics = topicNames(sys.config.topics.prefix);
     const prefix = sys.config.topics.prefix;
-    const drained = await until(async () => {
-      const [m, d] = await Promise.all([groupProgress(sys.rt.admin, `${prefix}matcher`, topics.locations), groupProgress(sys.rt.admin, `${prefix}dispatcher`, topics.pushRequests)]);
-      return m.committed >= m.end && d.committed >= d.end;
-    }, 180_000, 1000);
+    const drained = await until(
+      async () => {
+        const [m, d] = await Promise.all([
+          groupProgress(sys.rt.admin, `${prefix}matcher`, topics.locations),
+          groupProgress(sys.rt.admin, `${prefix}dispatcher`, topics.pushRequests),
+        ]);
+        return m.committed >= m.end && d.committed >= d.end;
+      },
+      180_000,
+      1000,
+    );
     await new Promise((r) => setTimeout(r, 2500)); // the sink's last tick
     await sampler.sampleNow();
     const progressAtEnd = await groupProgress(sys.rt.admin, `${prefix}matcher`, topics.locations);
@@ -112,13 +152,25 @@ async function soak(sys: System): Promise<SoakResult> {
     const all = windowOf(loadTicks, sinkTicks, start, 0, Math.ceil((Date.now() - start) / 1000));
     const acked = all.acked;
     return {
-      commit, command, startedAt: new Date(start).toISOString(), options: opts, nominalPerSec,
+      commit,
+      command,
+      startedAt: new Date(start).toISOString(),
+      options: opts,
+      nominalPerSec,
       totals: {
-        offered: all.offered, acked, notSent: all.notSent, failed: all.failed, pushes: all.pushes,
-        lost: Math.max(0, acked - progressAtEnd.committed), duplicates: all.duplicates,
-        staleDropped: sumOf(m, 'nearcast_dropped_total', { reason: 'stale' }), pastTtl: all.pastTtl,
+        offered: all.offered,
+        acked,
+        notSent: all.notSent,
+        failed: all.failed,
+        pushes: all.pushes,
+        lost: Math.max(0, acked - progressAtEnd.committed),
+        duplicates: all.duplicates,
+        staleDropped: sumOf(m, 'nearcast_dropped_total', { reason: 'stale' }),
+        pastTtl: all.pastTtl,
         sinkRejected: sinkTicks.reduce((a, t) => a + t.rejected, 0),
-        written: progressAtEnd.end, consumed: progressAtEnd.committed, drained,
+        written: progressAtEnd.end,
+        consumed: progressAtEnd.committed,
+        drained,
         drops: { ...byLabels(m, 'nearcast_dropped_total'), ...byLabels(d, 'nearcast_dropped_total') },
         pushesByOutcome: byLabels(d, 'nearcast_pushes_total'),
       },
@@ -157,7 +209,9 @@ function progress(s: Sample, load: LoadgenTick[], sink: SinkTick[], start: numbe
   const minuteFrom = Math.min(Math.floor(Math.max(0, s.s - 1) / 60), Math.max(0, Math.ceil(loadS / 60) - 1)) * 60;
   const w = windowOf(load, sink, start, minuteFrom, Math.max(minuteFrom + 1, Math.min(s.s, loadS)));
   const ms = (v: number) => (Number.isFinite(v) ? `${v} ms` : '–');
-  const rss = Object.entries(s.procs).map(([p, x]) => `${p.slice(0, 4)} ${x ? Math.round(x.rssBytes / 1048576) : '–'}`).join(' ');
+  const rss = Object.entries(s.procs)
+    .map(([p, x]) => `${p.slice(0, 4)} ${x ? Math.round(x.rssBytes / 1048576) : '–'}`)
+    .join(' ');
   const clock = (x: number) => `${Math.floor(x / 60)}:${String(Math.floor(x % 60)).padStart(2, '0')}`;
   return `${clock(s.s)}/${clock(loadS)} min ${minuteFrom / 60 + 1} · offered ${w.offeredPerSec}/s acked ${w.ackedPerSec}/s · push ${w.pushesPerSec}/s p99 ${ms(w.p99Ms)} (this minute) · lag ${s.matcherLag ?? '–'} stale ${s.staleDropped ?? '–'} · RSS MiB ${rss}`;
 }

@@ -13,7 +13,8 @@ export class CliError extends Error {}
 const UNUSED_SECRET = 'nearcast-cli-does-not-sign-with-this-secret';
 
 export function cliConfig(env: Record<string, string | undefined>, opts: { needsSecret?: boolean } = {}): Config {
-  if (opts.needsSecret && !env['NEARCAST_TOKEN_SECRET']) throw new CliError('NEARCAST_TOKEN_SECRET is not set (or pass --token)');
+  if (opts.needsSecret && !env['NEARCAST_TOKEN_SECRET'])
+    throw new CliError('NEARCAST_TOKEN_SECRET is not set (or pass --token)');
   return loadConfig({ NEARCAST_TOKEN_SECRET: UNUSED_SECRET, NEARCAST_LOG_LEVEL: 'error', ...env });
 }
 
@@ -41,7 +42,11 @@ export function table(rows: Array<Record<string, string | number>>, out: (line: 
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]!);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(width[i]!)).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(width[i]!))
+      .join('  ')
+      .trimEnd();
   out(line(cols));
   for (const r of rows) out(line(cols.map((c) => String(r[c] ?? ''))));
 }

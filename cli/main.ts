@@ -18,59 +18,107 @@ const int = (v: string) => {
 };
 
 const program = new Command('nearcast')
-  .description('Operate nearcast: local stack, topics, consumer lag, replays, decisions, offers and bulk imports.\nSettings come from NEARCAST_* environment variables (see README).')
+  .description(
+    'Operate nearcast: local stack, topics, consumer lag, replays, decisions, offers and bulk imports.\nSettings come from NEARCAST_* environment variables (see README).',
+  )
   .showHelpAfterError('(run with --help for usage)');
 
-const stackCmd = program.command('stack').description('the local stack (Kafka, schema registry, Redis, PostgreSQL) without Docker');
-stackCmd.command('up').description('start what is not running and wait until it works').action(() => void (process.exitCode = stack('up')));
-stackCmd.command('down').description('stop Kafka and the registry').option('--wipe', 'also delete their data').action((o: { wipe?: boolean }) => void (process.exitCode = stack('down', o.wipe ? ['--wipe'] : [])));
-stackCmd.command('status').description('one line per service; exit 1 if any is down').action(() => void (process.exitCode = stack('status')));
+const stackCmd = program
+  .command('stack')
+  .description('the local stack (Kafka, schema registry, Redis, PostgreSQL) without Docker');
+stackCmd
+  .command('up')
+  .description('start what is not running and wait until it works')
+  .action(() => void (process.exitCode = stack('up')));
+stackCmd
+  .command('down')
+  .description('stop Kafka and the registry')
+  .option('--wipe', 'also delete their data')
+  .action((o: { wipe?: boolean }) => void (process.exitCode = stack('down', o.wipe ? ['--wipe'] : [])));
+stackCmd
+  .command('status')
+  .description('one line per service; exit 1 if any is down')
+  .action(() => void (process.exitCode = stack('status')));
 
 const topics = program.command('topics').description('the Kafka topics declared in schemas/topics.ts');
-topics.command('create').description('create every declared topic that does not exist (idempotent)').action(() => createTopics(config()));
-topics.command('list').description('declared topics with partitions and retained message counts').action(() => listTopics(config()));
+topics
+  .command('create')
+  .description('create every declared topic that does not exist (idempotent)')
+  .action(() => createTopics(config()));
+topics
+  .command('list')
+  .description('declared topics with partitions and retained message counts')
+  .action(() => listTopics(config()));
 
-program.command('lag').description('consumer lag per group and partition (groups under NEARCAST_TOPIC_PREFIX)')
+program
+  .command('lag')
+  .description('consumer lag per group and partition (groups under NEARCAST_TOPIC_PREFIX)')
   .option('-g, --group <group>', 'only this consumer group (full name)')
   .action((o: { group?: string }) => showLag(config(), o.group));
 
-program.command('replay').description('re-publish a range of a topic, keeping keys, values and headers')
+program
+  .command('replay')
+  .description('re-publish a range of a topic, keeping keys, values and headers')
   .requiredOption('-t, --topic <topic>', 'topic: a declared name (locations, push-requests, …) or a full name')
   .requiredOption('--from <position>', 'first offset (inclusive) or ISO time')
   .requiredOption('--to <position>', 'last offset (inclusive) or ISO time (exclusive)')
   .option('-p, --partition <n>', 'only this partition', int)
   .option('--to-topic <topic>', 'publish to this topic instead of the source')
   .option('--dry-run', 'show the ranges and count, publish nothing')
-  .addHelpText('after', '\nExamples:\n  nearcast replay --topic locations --from 2026-05-01T10:00:00Z --to 2026-05-01T10:05:00Z\n  nearcast replay --topic push-requests --partition 2 --from 1200 --to 1300 --dry-run')
-  .action(async (o: { topic: string; from: string; to: string; partition?: number; toTopic?: string; dryRun?: boolean }) => void (await replay(config(), o)));
+  .addHelpText(
+    'after',
+    '\nExamples:\n  nearcast replay --topic locations --from 2026-05-01T10:00:00Z --to 2026-05-01T10:05:00Z\n  nearcast replay --topic push-requests --partition 2 --from 1200 --to 1300 --dry-run',
+  )
+  .action(
+    async (o: { topic: string; from: string; to: string; partition?: number; toTopic?: string; dryRun?: boolean }) =>
+      void (await replay(config(), o)),
+  );
 
-program.command('tail-decisions').description("a user's recent matcher decisions with reasons (the decision log)")
+program
+  .command('tail-decisions')
+  .description("a user's recent matcher decisions with reasons (the decision log)")
   .requiredOption('-u, --user <userId>', 'user id')
   .option('-n, --limit <n>', 'how many recent decisions', int, 20)
   .option('-f, --follow', 'keep printing new decisions')
-  .action((o: { user: string; limit: number; follow?: boolean }) => tailDecisions(config(), o.user, { limit: o.limit, follow: o.follow ?? false }));
+  .action((o: { user: string; limit: number; follow?: boolean }) =>
+    tailDecisions(config(), o.user, { limit: o.limit, follow: o.follow ?? false }),
+  );
 
-program.command('offers').description('offers through the gateway admin API')
-  .command('create').description('create the offers in a JSON file (one object or an array) through POST /v1/admin/offers')
+program
+  .command('offers')
+  .description('offers through the gateway admin API')
+  .command('create')
+  .description('create the offers in a JSON file (one object or an array) through POST /v1/admin/offers')
   .requiredOption('-f, --file <file>', 'JSON file')
   .option('--url <url>', 'gateway base URL', 'http://127.0.0.1:8080')
   .option('--token <jwt>', 'admin token (default: signed with NEARCAST_TOKEN_SECRET)')
   .action((o: { file: string; url: string; token?: string }) => createOffers(config(!o.token), o.file, o));
 
-program.command('campaigns').description('campaigns through the gateway admin API')
-  .command('launch').description('create a campaign and its offers from a JSON file {campaign, offers}, submit, approve (a second identity) and activate them')
+program
+  .command('campaigns')
+  .description('campaigns through the gateway admin API')
+  .command('launch')
+  .description(
+    'create a campaign and its offers from a JSON file {campaign, offers}, submit, approve (a second identity) and activate them',
+  )
   .requiredOption('-f, --file <file>', 'JSON file')
   .option('--url <url>', 'gateway base URL', 'http://127.0.0.1:8080')
   .option('--marketer-token <jwt>', 'marketer token (default: signed with NEARCAST_TOKEN_SECRET)')
   .option('--approver-token <jwt>', 'approver token, a different person (default: signed with NEARCAST_TOKEN_SECRET)')
-  .action((o: { file: string; url: string; marketerToken?: string; approverToken?: string }) => launchCampaign(config(!(o.marketerToken && o.approverToken)), o.file, o));
+  .action((o: { file: string; url: string; marketerToken?: string; approverToken?: string }) =>
+    launchCampaign(config(!(o.marketerToken && o.approverToken)), o.file, o),
+  );
 
 registerImport(program, () => config());
 
-program.command('migrate').description('create the database if missing and apply pending migrations (run it first)')
+program
+  .command('migrate')
+  .description('create the database if missing and apply pending migrations (run it first)')
   .action(() => runMigrations(config().databaseUrl));
 
-program.command('run').description(`run one component in the foreground (${Object.keys(COMPONENTS).join(', ')})`)
+program
+  .command('run')
+  .description(`run one component in the foreground (${Object.keys(COMPONENTS).join(', ')})`)
   .argument('<component>', 'component name')
   .action((name: string) => runComponent(name));
 

@@ -21,7 +21,11 @@ function formatDecision(d: LoggedDecision): string {
 }
 
 /** Prints a user's recent decisions (oldest first); with follow, polls for new ones until interrupted. */
-export async function tailDecisions(config: Config, userId: string, o: { limit: number; follow: boolean }): Promise<void> {
+export async function tailDecisions(
+  config: Config,
+  userId: string,
+  o: { limit: number; follow: boolean },
+): Promise<void> {
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect().catch((err: Error) => {
@@ -58,11 +62,14 @@ export async function createOffers(config: Config, file: string, o: { url: strin
     throw new CliError(`cannot read offers from ${file}: ${(err as Error).message}`);
   }
   const list = Array.isArray(offers) ? offers : [offers];
-  const token = o.token ?? (await signToken(secretKey(config.auth.tokenSecret), { userId: 'nearcast-cli', role: 'admin' }));
+  const token =
+    o.token ?? (await signToken(secretKey(config.auth.tokenSecret), { userId: 'nearcast-cli', role: 'admin' }));
   let failed = 0;
   for (const [i, offer] of list.entries()) {
     const res = await fetch(new URL('/v1/admin/offers', o.url), {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(offer),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(offer),
     }).catch((err: Error) => {
       throw new CliError(`cannot reach the gateway at ${o.url}: ${err.message}`);
     });
@@ -82,14 +89,19 @@ export async function createOffers(config: Config, file: string, o: { url: strin
  * and activates, a different person approves. Without tokens, both are signed
  * from NEARCAST_TOKEN_SECRET as two distinct CLI identities.
  */
-export async function launchCampaign(config: Config, file: string, o: { url: string; marketerToken?: string; approverToken?: string }): Promise<void> {
+export async function launchCampaign(
+  config: Config,
+  file: string,
+  o: { url: string; marketerToken?: string; approverToken?: string },
+): Promise<void> {
   let spec: { campaign?: LaunchCampaign; offers?: LaunchOffer[] };
   try {
     spec = JSON.parse(readFileSync(file, 'utf8')) as typeof spec;
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  if (!Array.isArray(spec.offers) || spec.offers.length === 0) throw new CliError(`${file} needs "offers": a non-empty array (and optionally "campaign")`);
+  if (!Array.isArray(spec.offers) || spec.offers.length === 0)
+    throw new CliError(`${file} needs "offers": a non-empty array (and optionally "campaign")`);
   const key = secretKey(config.auth.tokenSecret);
   const tokens = {
     marketer: o.marketerToken ?? (await signToken(key, { userId: 'nearcast-cli-marketer', role: 'marketer' })),

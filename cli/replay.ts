@@ -7,8 +7,20 @@ import type { Config } from '../pipeline/config.ts';
 import { topicNames } from '../pipeline/kafka.ts';
 import { CliError, withAdmin } from './context.ts';
 
-export interface ReplayOptions { topic: string; from: string; to: string; toTopic?: string; partition?: number; dryRun?: boolean; timeoutMs?: number }
-interface Range { partition: number; start: number; end: number } // end exclusive
+export interface ReplayOptions {
+  topic: string;
+  from: string;
+  to: string;
+  toTopic?: string;
+  partition?: number;
+  dryRun?: boolean;
+  timeoutMs?: number;
+}
+interface Range {
+  partition: number;
+  start: number;
+  end: number;
+} // end exclusive
 
 /** Offsets are inclusive; ISO times select messages with from ≤ timestamp < to. */
 export function parsePosition(v: string, name: string): { offset: number } | { ts: number } {
@@ -22,7 +34,8 @@ export async function resolveTopic(admin: Admin, config: Config, name: string): 
   const names = topicNames(config.topics.prefix);
   const byDecl = Object.values(names).find((t) => t === `${config.topics.prefix}${name}`);
   const candidate = byDecl ?? name;
-  if (!(await admin.listTopics()).includes(candidate)) throw new CliError(`topic "${candidate}" does not exist (declared: ${Object.values(names).join(', ')})`);
+  if (!(await admin.listTopics()).includes(candidate))
+    throw new CliError(`topic "${candidate}" does not exist (declared: ${Object.values(names).join(', ')})`);
   return candidate;
 }
 
@@ -46,7 +59,11 @@ async function plan(admin: Admin, topic: string, o: ReplayOptions): Promise<Rang
     .filter((r) => r.start < r.end);
 }
 
-export async function replay(config: Config, o: ReplayOptions, log: (line: string) => void = console.log): Promise<number> {
+export async function replay(
+  config: Config,
+  o: ReplayOptions,
+  log: (line: string) => void = console.log,
+): Promise<number> {
   return withAdmin(config, async (admin, kafka) => {
     const source = await resolveTopic(admin, config, o.topic);
     const target = o.toTopic ? await resolveTopic(admin, config, o.toTopic) : source;
@@ -57,7 +74,11 @@ export async function replay(config: Config, o: ReplayOptions, log: (line: strin
       log(total === 0 ? 'nothing in that range' : `dry run: ${total} messages would be re-published to ${target}`);
       return 0;
     }
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     const consumer = kafka.consumer({ groupId: `${config.topics.prefix}replay-${randomUUID()}`, maxWaitTimeInMs: 200 });
     await Promise.all([producer.connect(), consumer.connect()]);
     let sent = 0;
@@ -65,24 +86,36 @@ export async function replay(config: Config, o: ReplayOptions, log: (line: strin
       const pending = new Map(ranges.map((r) => [r.partition, r]));
       await consumer.subscribe({ topics: [source], fromBeginning: true });
       const finished = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new CliError(`replay timed out after ${sent}/${total} messages`)), o.timeoutMs ?? 120_000);
-        void consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const r = pending.get(batch.partition);
-            if (!r) return;
-            const out: Message[] = batch.messages
-              .filter((m) => Number(m.offset) >= r.start && Number(m.offset) < r.end)
-              .map((m) => ({ key: m.key, value: m.value, headers: { ...(m.headers as IHeaders), 'nearcast-replayed-from': `${source}/${batch.partition}/${m.offset}` } }));
-            if (out.length) await producer.send({ topic: target, acks: -1, messages: out });
-            sent += out.length;
-            if (batch.messages.some((m) => Number(m.offset) >= r.end - 1)) pending.delete(batch.partition);
-            if (pending.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        }).catch(reject);
+        const timer = setTimeout(
+          () => reject(new CliError(`replay timed out after ${sent}/${total} messages`)),
+          o.timeoutMs ?? 120_000,
+        );
+        void consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const r = pending.get(batch.partition);
+              if (!r) return;
+              const out: Message[] = batch.messages
+                .filter((m) => Number(m.offset) >= r.start && Number(m.offset) < r.end)
+                .map((m) => ({
+                  key: m.key,
+                  value: m.value,
+                  headers: {
+                    ...(m.headers as IHeaders),
+                    'nearcast-replayed-from': `${source}/${batch.partition}/${m.offset}`,
+                  },
+                }));
+              if (out.length) await producer.send({ topic: target, acks: -1, messages: out });
+              sent += out.length;
+              if (batch.messages.some((m) => Number(m.offset) >= r.end - 1)) pending.delete(batch.partition);
+              if (pending.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
       });
       for (const r of ranges) consumer.seek({ topic: source, partition: r.partition, offset: String(r.start) });
       await finished;

@@ -13,7 +13,11 @@ const WINDOW_MS = 365 * 86_400_000;
 const PER_USER = 200;
 
 /** Claims and redemptions of these users since `sinceMs`, with the offer's category. */
-async function couponActivity(pool: pg.Pool, userIds: readonly string[], sinceMs: number): Promise<Array<CouponActivity & { userId: string }>> {
+async function couponActivity(
+  pool: pg.Pool,
+  userIds: readonly string[],
+  sinceMs: number,
+): Promise<Array<CouponActivity & { userId: string }>> {
   const since = new Date(sinceMs).toISOString();
   const [claims, redemptions] = await Promise.all([
     pool.query<{ user_id: string; category: string; at: Date }>(
@@ -28,8 +32,18 @@ async function couponActivity(pool: pg.Pool, userIds: readonly string[], sinceMs
     ),
   ]);
   return [
-    ...claims.rows.map((r) => ({ userId: r.user_id, category: r.category, kind: 'claim' as const, ts: r.at.getTime() })),
-    ...redemptions.rows.map((r) => ({ userId: r.user_id, category: r.category, kind: 'redemption' as const, ts: r.at.getTime() })),
+    ...claims.rows.map((r) => ({
+      userId: r.user_id,
+      category: r.category,
+      kind: 'claim' as const,
+      ts: r.at.getTime(),
+    })),
+    ...redemptions.rows.map((r) => ({
+      userId: r.user_id,
+      category: r.category,
+      kind: 'redemption' as const,
+      ts: r.at.getTime(),
+    })),
   ];
 }
 
@@ -43,7 +57,12 @@ interface Purchase {
  * Each user's most recent imported purchases within the window (refunds left out), at most
  * `perUser` each. The imports component writes them (processors/imports/transactions-db.ts).
  */
-async function recentPurchases(pool: pg.Pool, userIds: readonly string[], sinceMs: number, perUser: number): Promise<Purchase[]> {
+async function recentPurchases(
+  pool: pg.Pool,
+  userIds: readonly string[],
+  sinceMs: number,
+  perUser: number,
+): Promise<Purchase[]> {
   if (userIds.length === 0) return [];
   const res = await query<{ user_id: string; category: string; occurred_at: Date }>(
     pool,
@@ -57,17 +76,33 @@ async function recentPurchases(pool: pg.Pool, userIds: readonly string[], sinceM
 }
 
 /** Recomputes and stores learnedInterests for these users from every kind of activity. */
-export async function learnInterests(pool: pg.Pool, store: PreferenceStore, userIds: readonly string[], now: number): Promise<void> {
+export async function learnInterests(
+  pool: pg.Pool,
+  store: PreferenceStore,
+  userIds: readonly string[],
+  now: number,
+): Promise<void> {
   const users = [...new Set(userIds)];
   if (users.length === 0) return;
-  const [coupons, purchases] = await Promise.all([couponActivity(pool, users, now - WINDOW_MS), recentPurchases(pool, users, now - WINDOW_MS, PER_USER)]);
+  const [coupons, purchases] = await Promise.all([
+    couponActivity(pool, users, now - WINDOW_MS),
+    recentPurchases(pool, users, now - WINDOW_MS, PER_USER),
+  ]);
   const byUser = new Map<string, CouponActivity[]>();
   const add = (userId: string, a: CouponActivity) => byUser.set(userId, [...(byUser.get(userId) ?? []), a]);
   for (const c of coupons) add(c.userId, { category: c.category, kind: c.kind, ts: c.ts });
   for (const p of purchases) add(p.userId, { category: p.category, kind: 'purchase', ts: p.ts });
   // Only learnedInterests changes; update() keeps whatever else was written meanwhile (consent above all),
   // and writes nothing for an erased user, whose claims remain under a pseudonym.
-  await Promise.all(users.map((u) => store.updateUnlessErased(u, (current) => ({ ...(current ?? DEFAULT_PREFERENCES), learnedInterests: categoryAffinity(byUser.get(u) ?? [], now), updatedTs: now }))));
+  await Promise.all(
+    users.map((u) =>
+      store.updateUnlessErased(u, (current) => ({
+        ...(current ?? DEFAULT_PREFERENCES),
+        learnedInterests: categoryAffinity(byUser.get(u) ?? [], now),
+        updatedTs: now,
+      })),
+    ),
+  );
 }
 
 export interface AffinityLearner {
@@ -78,7 +113,13 @@ export interface AffinityLearner {
  * Every `everyMs`, learns for the users who claimed or redeemed since the last
  * round. One instance at a time does the work (a PostgreSQL advisory lock).
  */
-export function startAffinityLearner(pool: pg.Pool, store: PreferenceStore, everyMs: number, log: Logger, now: () => number = Date.now): AffinityLearner {
+export function startAffinityLearner(
+  pool: pg.Pool,
+  store: PreferenceStore,
+  everyMs: number,
+  log: Logger,
+  now: () => number = Date.now,
+): AffinityLearner {
   let since = now() - everyMs;
   let running: Promise<void> = Promise.resolve();
   const round = async () => {
@@ -93,7 +134,12 @@ export function startAffinityLearner(pool: pg.Pool, store: PreferenceStore, ever
            UNION SELECT user_id FROM redemptions WHERE redeemed_at > $1 AND user_id NOT LIKE $2 LIMIT 5000`,
           [new Date(since).toISOString(), `${PSEUDONYM_PREFIX}%`],
         );
-        await learnInterests(pool, store, users.map((u) => u.user_id), until);
+        await learnInterests(
+          pool,
+          store,
+          users.map((u) => u.user_id),
+          until,
+        );
         since = until;
       } finally {
         await client.query('SELECT pg_advisory_unlock(774455)');
@@ -103,7 +149,9 @@ export function startAffinityLearner(pool: pg.Pool, store: PreferenceStore, ever
     }
   };
   const timer = setInterval(() => {
-    running = running.then(round).catch((err: Error) => log.warn({ err: err.message }, 'learning interests failed; retrying next round'));
+    running = running
+      .then(round)
+      .catch((err: Error) => log.warn({ err: err.message }, 'learning interests failed; retrying next round'));
   }, everyMs);
   timer.unref();
   return {

@@ -144,7 +144,13 @@ export class ClaimService {
   private async settle(offerId: string, batch: Pending[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const outcomes = await withTx(this.pool, (tx) => this.decide(tx, offerId, batch.map((p) => p.userId)));
+        const outcomes = await withTx(this.pool, (tx) =>
+          this.decide(
+            tx,
+            offerId,
+            batch.map((p) => p.userId),
+          ),
+        );
         outcomes.forEach((o, i) => (o instanceof NearcastError ? batch[i]!.reject(o) : batch[i]!.resolve(o)));
         return;
       } catch (err) {
@@ -158,17 +164,30 @@ export class ClaimService {
 
   private async decide(tx: Tx, offerId: string, userIds: string[]): Promise<Array<Claim | NearcastError>> {
     await tx.query({ name: 'claim-lock', text: LOCK_USERS, values: [userIds] });
-    const { rows: [o] } = await tx.query({ name: 'claim-offer', text: LOAD_OFFER, values: [offerId] }).catch(notUuid);
+    const {
+      rows: [o],
+    } = await tx.query({ name: 'claim-offer', text: LOAD_OFFER, values: [offerId] }).catch(notUuid);
     if (!o) return userIds.map(() => new NearcastError('NOT_FOUND', 'no such offer'));
-    const { rows } = await tx.query({ name: 'claim-count', text: COUNT_USERS, values: [offerId, [...new Set(userIds)], o.day_start] });
-    const counts = new Map<string, UserClaimCounts>(rows.map((r) => [r.user_id, { holding: r.holding, today: r.today, todayAnyOffer: r.today_any }]));
+    const { rows } = await tx.query({
+      name: 'claim-count',
+      text: COUNT_USERS,
+      values: [offerId, [...new Set(userIds)], o.day_start],
+    });
+    const counts = new Map<string, UserClaimCounts>(
+      rows.map((r) => [r.user_id, { holding: r.holding, today: r.today, todayAnyOffer: r.today_any }]),
+    );
     const live = offerEventStatus(offerState(o), campaignState(o)) === 'ACTIVE';
     const policy = {
-      startsAt: (o.window_start as Date).getTime(), endsAt: (o.window_end as Date).getTime(),
-      maxPerUser: o.max_per_user, maxPerUserPerDay: o.max_per_user_per_day, onePerUserPerDay: o.one_per_user_per_day,
+      startsAt: (o.window_start as Date).getTime(),
+      endsAt: (o.window_end as Date).getTime(),
+      maxPerUser: o.max_per_user,
+      maxPerUserPerDay: o.max_per_user_per_day,
+      onePerUserPerDay: o.one_per_user_per_day,
     };
     const refusals = decideBatch(policy, live, (o.db_now as Date).getTime(), userIds, counts);
-    const out: Array<Claim | NearcastError> = refusals.map((r) => new NearcastError('CLAIM_REFUSED', r ? REFUSAL_MESSAGES[r] : '', { details: { reason: r } }));
+    const out: Array<Claim | NearcastError> = refusals.map(
+      (r) => new NearcastError('CLAIM_REFUSED', r ? REFUSAL_MESSAGES[r] : '', { details: { reason: r } }),
+    );
     const granted = refusals.flatMap((r, i) => (r ? [] : [i]));
     if (granted.length === 0) return out;
     const codes = granted.map(() => this.ids.next().toString());
@@ -177,7 +196,9 @@ export class ClaimService {
     const take = async (js: number[]): Promise<number[]> => {
       const users = js.map((j) => userIds[granted[j]!]!);
       const { rows } = await tx.query({
-        name: 'claim-take', text: TAKE, values: [offerId, users, js.map((j) => codes[j]!), js.length, o.claim_ttl_seconds],
+        name: 'claim-take',
+        text: TAKE,
+        values: [offerId, users, js.map((j) => codes[j]!), js.length, o.claim_ttl_seconds],
       });
       for (const t of rows) byCode.set(t.code, t);
       return js.filter((j) => !byCode.has(codes[j]!));
@@ -189,7 +210,14 @@ export class ClaimService {
     let soldOut: NearcastError | undefined;
     for (const [j, i] of granted.entries()) {
       const t = byCode.get(codes[j]!);
-      if (t) out[i] = { code: codes[j]!, offerId, userId: userIds[i]!, claimedAt: (t.claimed_at as Date).toISOString(), expiresAt: (t.expires_at as Date).toISOString() };
+      if (t)
+        out[i] = {
+          code: codes[j]!,
+          offerId,
+          userId: userIds[i]!,
+          claimedAt: (t.claimed_at as Date).toISOString(),
+          expiresAt: (t.expires_at as Date).toISOString(),
+        };
       else out[i] = soldOut ??= await this.soldOut(tx, offerId);
     }
     return out;
@@ -201,7 +229,10 @@ export class ClaimService {
    * first take after the lock finds what the previous holder generated.
    */
   private async generateAndTake(
-    tx: Tx, offerId: string, short: number[], take: (js: number[]) => Promise<number[]>,
+    tx: Tx,
+    offerId: string,
+    short: number[],
+    take: (js: number[]) => Promise<number[]>,
   ): Promise<void> {
     await tx.query({ name: 'claim-units-lock', text: LOCK_UNITS, values: [offerId] });
     let want = await take(short);
@@ -215,13 +246,19 @@ export class ClaimService {
 
   /** SOLD_OUT, with when the next unit frees up (units being taken right now by other claims count as 1 s). */
   private async soldOut(tx: Tx, offerId: string): Promise<NearcastError> {
-    const { rows: [next] } = await tx.query(
+    const {
+      rows: [next],
+    } = await tx.query(
       // The earliest hold, straight from the index (no scan over every unit of a large offer).
       `SELECT CASE WHEN h <= now() THEN 1 ELSE ceil(extract(epoch FROM h - now()))::int END AS s
          FROM (SELECT held_until AS h FROM claim_units WHERE offer_id = $1 AND NOT consumed ORDER BY held_until LIMIT 1) AS earliest`,
       [offerId],
     );
-    return new NearcastError('SOLD_OUT', 'every unit of this offer is claimed', next?.s > 0 ? { retryAfterSeconds: next.s } : {});
+    return new NearcastError(
+      'SOLD_OUT',
+      'every unit of this offer is claimed',
+      next?.s > 0 ? { retryAfterSeconds: next.s } : {},
+    );
   }
 
   /** The user's claims of an offer that are live now (read-only). */
@@ -231,7 +268,13 @@ export class ClaimService {
       `SELECT claim_id::text AS code, claimed_at, expires_at FROM claims WHERE offer_id = $1 AND user_id = $2 AND status = 'live' AND expires_at > now() ORDER BY claimed_at`,
       [offerId, userId],
     ).catch(notUuid);
-    return rows.map((r) => ({ code: r.code, offerId, userId, claimedAt: r.claimed_at.toISOString(), expiresAt: r.expires_at.toISOString() }));
+    return rows.map((r) => ({
+      code: r.code,
+      offerId,
+      userId,
+      claimedAt: r.claimed_at.toISOString(),
+      expiresAt: r.expires_at.toISOString(),
+    }));
   }
 }
 

@@ -13,7 +13,11 @@ const MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
 function databaseName(url: string): { name: string; adminUrl: string } {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new NearcastError('CONFIG_INVALID', `NEARCAST_DATABASE_URL: database name ${JSON.stringify(name)} is not a plain identifier`);
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
+    throw new NearcastError(
+      'CONFIG_INVALID',
+      `NEARCAST_DATABASE_URL: database name ${JSON.stringify(name)} is not a plain identifier`,
+    );
   u.pathname = '/postgres';
   return { name, adminUrl: u.toString() };
 }
@@ -99,7 +103,11 @@ export async function withTx<T>(pool: Db, fn: (tx: Tx) => Promise<T>): Promise<T
 }
 
 /** A query outside a transaction, with the same error mapping. */
-export async function query<R extends pg.QueryResultRow>(pool: Db, text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+export async function query<R extends pg.QueryResultRow>(
+  pool: Db,
+  text: string,
+  values: unknown[] = [],
+): Promise<pg.QueryResult<R>> {
   try {
     return await pool.query<R>(text, values);
   } catch (err) {
@@ -111,15 +119,19 @@ function asDbError(err: unknown): unknown {
   if (err instanceof NearcastError) return err;
   const { code, message } = err as { code?: string; message?: string };
   // Connection-level failures (refused, terminated, admin shutdown) are the client's cue to retry.
-  const lost = code === undefined && /Connection terminated|timeout exceeded when trying to connect/.test(message ?? '');
+  const lost =
+    code === undefined && /Connection terminated|timeout exceeded when trying to connect/.test(message ?? '');
   if (lost || code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code?.startsWith('08')) {
     return new NearcastError('DEPENDENCY_UNAVAILABLE', 'database unavailable', { cause: err, retryAfterSeconds: 2 });
   }
   // Deadlock or serialization failure: nothing was written; the client may simply retry.
-  if (code === '40P01' || code === '40001') return new NearcastError('DEPENDENCY_UNAVAILABLE', 'busy, try again', { cause: err, retryAfterSeconds: 1 });
+  if (code === '40P01' || code === '40001')
+    return new NearcastError('DEPENDENCY_UNAVAILABLE', 'busy, try again', { cause: err, retryAfterSeconds: 1 });
   // Data exceptions (a NUL byte in text, a number out of range): the input's fault, not a crash.
-  if (code?.startsWith('22')) return new NearcastError('VALIDATION_FAILED', `the database refused a value: ${message ?? code}`, { cause: err });
+  if (code?.startsWith('22'))
+    return new NearcastError('VALIDATION_FAILED', `the database refused a value: ${message ?? code}`, { cause: err });
   // Integrity violations other than duplicate keys (which callers handle): a conflicting concurrent change.
-  if (code?.startsWith('23') && code !== '23505') return new NearcastError('CONFLICT', 'the change conflicts with the current state', { cause: err });
+  if (code?.startsWith('23') && code !== '23505')
+    return new NearcastError('CONFLICT', 'the change conflicts with the current state', { cause: err });
   return err;
 }

@@ -69,7 +69,8 @@ export type OpenOutcome = 'counted' | 'pending';
  * waits for the delivery result and counts only if one arrives that matches.
  */
 export async function recordOpen(
-  pool: Db, o: { offerId: string; userId: string; pushId: string; at: Date },
+  pool: Db,
+  o: { offerId: string; userId: string; pushId: string; at: Date },
 ): Promise<OpenOutcome> {
   const v = [o.offerId, o.userId, o.pushId, o.at];
   // The route's schema guarantees a uuid.
@@ -83,7 +84,9 @@ export async function recordOpen(
   return (await query(pool, DELIVERED, v.slice(0, 3))).rowCount ? 'counted' : 'pending';
 }
 
-export async function startImpressionConsumer(rt: Pick<Runtime, 'config' | 'log' | 'metrics' | 'kafka' | 'codecs' | 'publisher' | 'pool'>) {
+export async function startImpressionConsumer(
+  rt: Pick<Runtime, 'config' | 'log' | 'metrics' | 'kafka' | 'codecs' | 'publisher' | 'pool'>,
+) {
   const topics = topicNames(rt.config.topics.prefix);
   return runConsumer<DeliveryResult>({
     kafka: rt.kafka,
@@ -105,9 +108,18 @@ export async function startImpressionConsumer(rt: Pick<Runtime, 'config' | 'log'
       if (delivered.length) {
         const v = delivered.map((i) => i.value);
         // A throw (database down) makes the batch come again; the insert is idempotent.
-        await query(rt.pool, INSERT, [v.map((x) => x.offerId), v.map((x) => x.userId), v.map((x) => x.pushId), v.map((x) => new Date(x.completedTs)), v.map((x) => erasureDigest(x.userId))]);
+        await query(rt.pool, INSERT, [
+          v.map((x) => x.offerId),
+          v.map((x) => x.userId),
+          v.map((x) => x.pushId),
+          v.map((x) => new Date(x.completedTs)),
+          v.map((x) => erasureDigest(x.userId)),
+        ]);
         // After the pushes are committed, so an open reported meanwhile is seen here or sees them.
-        await promotePendingOpens(rt.pool, v.map((x) => x.pushId));
+        await promotePendingOpens(
+          rt.pool,
+          v.map((x) => x.pushId),
+        );
       }
       return rejected;
     },

@@ -19,8 +19,15 @@ export { createCampaign, getCampaign, listCampaigns } from './campaigns.ts';
 export { createOffer, getOffer, listOffers, updateDraftOffer, type OfferFilter } from './offers.ts';
 export { history, transition, type Entity, type TransitionResult } from './transitions.ts';
 export {
-  decideTransition, isExhausted, offerEventStatus,
-  type Actor, type CampaignState, type LifecycleAction, type LifecycleStatus, type OfferState, type StaffRole,
+  decideTransition,
+  isExhausted,
+  offerEventStatus,
+  type Actor,
+  type CampaignState,
+  type LifecycleAction,
+  type LifecycleStatus,
+  type OfferState,
+  type StaffRole,
 } from './lifecycle.ts';
 export type { Campaign, CampaignInput, Offer, OfferInput } from './model.ts';
 export { quotaRefusal, type PartnerQuota, type PartnerUsage } from './quotas.ts';
@@ -28,8 +35,15 @@ export { quotaRefusal, type PartnerQuota, type PartnerUsage } from './quotas.ts'
 // Claims, codes and redemptions.
 export { ClaimService, type Claim } from './claims.ts';
 export {
-  claimRefusal, decideBatch, ineligibility, rewardFor, unboundedReward,
-  type ClaimPolicy, type ClaimRefusal, type Purchase, type Reward,
+  claimRefusal,
+  decideBatch,
+  ineligibility,
+  rewardFor,
+  unboundedReward,
+  type ClaimPolicy,
+  type ClaimRefusal,
+  type Purchase,
+  type Reward,
 } from './rules.ts';
 export { codeFromScan, qrPayload } from './qr.ts';
 export { MAX_WORKER_ID, parseCode, parseSnowflake, Snowflake, SNOWFLAKE_EPOCH_MS } from './snowflake.ts';
@@ -38,6 +52,13 @@ export { checkRedeemable, getRedemption, redeem, reverse, type Redemption, type 
 // Reports.
 export { report, type ReportQuery } from './reports.ts';
 export {
-  bucketize, dateFormatters, isTimeZone, localDate, periodOf, toCsv, weekStart,
-  type Granularity, type ReportRow,
+  bucketize,
+  dateFormatters,
+  isTimeZone,
+  localDate,
+  periodOf,
+  toCsv,
+  weekStart,
+  type Granularity,
+  type ReportRow,
 } from './report-buckets.ts';

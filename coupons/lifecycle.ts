@@ -9,9 +9,20 @@ export type LifecycleStatus = 'draft' | 'pending_approval' | 'approved' | 'activ
 export type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'pause' | 'resume' | 'end';
 export type StaffRole = 'marketer' | 'approver' | 'admin' | 'partner';
 
-export const LIFECYCLE_ACTIONS: readonly LifecycleAction[] = ['submit', 'approve', 'reject', 'activate', 'pause', 'resume', 'end'];
+export const LIFECYCLE_ACTIONS: readonly LifecycleAction[] = [
+  'submit',
+  'approve',
+  'reject',
+  'activate',
+  'pause',
+  'resume',
+  'end',
+];
 
-const RULES: Record<LifecycleAction, { from: readonly LifecycleStatus[]; to: LifecycleStatus; roles: readonly StaffRole[] }> = {
+const RULES: Record<
+  LifecycleAction,
+  { from: readonly LifecycleStatus[]; to: LifecycleStatus; roles: readonly StaffRole[] }
+> = {
   submit: { from: ['draft'], to: 'pending_approval', roles: ['marketer', 'admin', 'partner'] },
   approve: { from: ['pending_approval'], to: 'approved', roles: ['approver', 'admin'] },
   reject: { from: ['pending_approval'], to: 'draft', roles: ['approver', 'admin'] },
@@ -27,8 +38,7 @@ export interface Actor {
 }
 
 export type TransitionDecision =
-  | { ok: true; to: LifecycleStatus }
-  | { ok: false; code: 'FORBIDDEN' | 'CONFLICT'; reason: string };
+  { ok: true; to: LifecycleStatus } | { ok: false; code: 'FORBIDDEN' | 'CONFLICT'; reason: string };
 
 export interface TransitionSubject {
   status: LifecycleStatus;
@@ -41,12 +51,15 @@ export interface TransitionSubject {
 const withArticle = (word: string): string => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 
 export function decideTransition(
-  current: TransitionSubject, action: LifecycleAction, actor: Actor,
+  current: TransitionSubject,
+  action: LifecycleAction,
+  actor: Actor,
 ): TransitionDecision {
   const rule = RULES[action];
   const forbidden = (reason: string): TransitionDecision => ({ ok: false, code: 'FORBIDDEN', reason });
   if (!rule.roles.includes(actor.role)) return forbidden(`${withArticle(actor.role)} cannot ${action}`);
-  if (!rule.from.includes(current.status)) return { ok: false, code: 'CONFLICT', reason: `cannot ${action} from ${current.status}` };
+  if (!rule.from.includes(current.status))
+    return { ok: false, code: 'CONFLICT', reason: `cannot ${action} from ${current.status}` };
   // Four eyes: neither the author nor the submitter decides, whatever their role or token: otherwise an
   // author could have a colleague submit and then approve their own work.
   if (action === 'approve' || action === 'reject') {
@@ -73,9 +86,11 @@ export interface CampaignState {
 
 /** Whether an offer's cap or budget (or its campaign's budget) is used up for good. */
 export function isExhausted(offer: OfferState, campaign: CampaignState): boolean {
-  return offer.redeemedCount >= offer.maxTotal
-    || (offer.budgetMinor !== null && offer.spentMinor >= offer.budgetMinor)
-    || campaign.spentMinor >= campaign.budgetMinor;
+  return (
+    offer.redeemedCount >= offer.maxTotal ||
+    (offer.budgetMinor !== null && offer.spentMinor >= offer.budgetMinor) ||
+    campaign.spentMinor >= campaign.budgetMinor
+  );
 }
 
 /**

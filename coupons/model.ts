@@ -45,9 +45,16 @@ export interface OfferInput {
   interests?: string[] | undefined;
   dwellSeconds?: number | undefined;
   priority?: number | undefined;
-  eligibility?: { minSpendMinor?: number | undefined; merchants?: string[] | undefined; categories?: string[] | undefined } | undefined;
+  eligibility?:
+    | { minSpendMinor?: number | undefined; merchants?: string[] | undefined; categories?: string[] | undefined }
+    | undefined;
   reward: Reward;
-  caps: { maxTotal: number; maxPerUser?: number | null | undefined; maxPerUserPerDay?: number | null | undefined; onePerUserPerDay?: boolean | undefined };
+  caps: {
+    maxTotal: number;
+    maxPerUser?: number | null | undefined;
+    maxPerUserPerDay?: number | null | undefined;
+    onePerUserPerDay?: boolean | undefined;
+  };
   claimTtlSeconds?: number | undefined;
   budgetMinor?: number | null | undefined;
   /** A larger purchase is refused (NOT_ELIGIBLE). */
@@ -98,27 +105,65 @@ const nullableNumber = (v: string | number | null | undefined) => (v === null ||
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg rows are untyped by nature */
 export function campaignFromRow(r: any): Campaign {
   return {
-    campaignId: r.campaign_id, name: r.name, startsAt: iso(r.starts_at)!, endsAt: iso(r.ends_at)!,
-    budgetMinor: Number(r.budget_minor), spentMinor: Number(r.spent_minor), currency: r.currency, status: r.status,
-    partnerId: r.partner_id, createdBy: r.created_by, submittedBy: r.submitted_by, createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
+    campaignId: r.campaign_id,
+    name: r.name,
+    startsAt: iso(r.starts_at)!,
+    endsAt: iso(r.ends_at)!,
+    budgetMinor: Number(r.budget_minor),
+    spentMinor: Number(r.spent_minor),
+    currency: r.currency,
+    status: r.status,
+    partnerId: r.partner_id,
+    createdBy: r.created_by,
+    submittedBy: r.submitted_by,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
   };
 }
 
 export function offerFromRow(r: any, geofences: Array<{ kind: string; shape: any }> = []): Offer {
   return {
-    offerId: r.offer_id, campaignId: r.campaign_id, partnerId: r.partner_id, title: r.title, description: r.description,
-    category: r.category, merchantIds: r.merchant_ids, timeZone: r.time_zone,
+    offerId: r.offer_id,
+    campaignId: r.campaign_id,
+    partnerId: r.partner_id,
+    title: r.title,
+    description: r.description,
+    category: r.category,
+    merchantIds: r.merchant_ids,
+    timeZone: r.time_zone,
     circles: geofences.filter((g) => g.kind === 'circle').map((g) => g.shape),
     polygons: geofences.filter((g) => g.kind === 'polygon').map((g) => g.shape),
-    openingHours: r.opening_hours, startsAt: iso(r.starts_at), endsAt: iso(r.ends_at), segments: r.segments, interests: r.interests,
-    dwellSeconds: r.dwell_seconds, priority: r.priority,
-    eligibility: { minSpendMinor: Number(r.min_spend_minor), merchants: r.eligible_merchants, categories: r.eligible_categories },
+    openingHours: r.opening_hours,
+    startsAt: iso(r.starts_at),
+    endsAt: iso(r.ends_at),
+    segments: r.segments,
+    interests: r.interests,
+    dwellSeconds: r.dwell_seconds,
+    priority: r.priority,
+    eligibility: {
+      minSpendMinor: Number(r.min_spend_minor),
+      merchants: r.eligible_merchants,
+      categories: r.eligible_categories,
+    },
     reward: r.reward,
-    caps: { maxTotal: r.max_total, maxPerUser: r.max_per_user, maxPerUserPerDay: r.max_per_user_per_day, onePerUserPerDay: r.one_per_user_per_day },
-    claimTtlSeconds: r.claim_ttl_seconds, budgetMinor: r.budget_minor === null ? null : Number(r.budget_minor), spentMinor: Number(r.spent_minor),
-    maxPurchaseMinor: nullableNumber(r.max_purchase_minor), maxRewardMinor: nullableNumber(r.max_reward_minor),
-    redeemedCount: r.redeemed_count, status: r.status, published: r.published, createdBy: r.created_by, submittedBy: r.submitted_by,
-    createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
+    caps: {
+      maxTotal: r.max_total,
+      maxPerUser: r.max_per_user,
+      maxPerUserPerDay: r.max_per_user_per_day,
+      onePerUserPerDay: r.one_per_user_per_day,
+    },
+    claimTtlSeconds: r.claim_ttl_seconds,
+    budgetMinor: r.budget_minor === null ? null : Number(r.budget_minor),
+    spentMinor: Number(r.spent_minor),
+    maxPurchaseMinor: nullableNumber(r.max_purchase_minor),
+    maxRewardMinor: nullableNumber(r.max_reward_minor),
+    redeemedCount: r.redeemed_count,
+    status: r.status,
+    published: r.published,
+    createdBy: r.created_by,
+    submittedBy: r.submitted_by,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
   };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

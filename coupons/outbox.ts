@@ -10,7 +10,14 @@ export const OUTBOX_CHANNEL = 'nearcast_outbox';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg rows */
 export function offerState(r: any): OfferState {
-  return { status: r.status, published: r.published, maxTotal: r.max_total, redeemedCount: r.redeemed_count, budgetMinor: r.budget_minor === null ? null : Number(r.budget_minor), spentMinor: Number(r.spent_minor) };
+  return {
+    status: r.status,
+    published: r.published,
+    maxTotal: r.max_total,
+    redeemedCount: r.redeemed_count,
+    budgetMinor: r.budget_minor === null ? null : Number(r.budget_minor),
+    spentMinor: Number(r.spent_minor),
+  };
 }
 export function campaignState(r: any): CampaignState {
   return { status: r.c_status, budgetMinor: Number(r.c_budget_minor), spentMinor: Number(r.c_spent_minor) };
@@ -40,15 +47,29 @@ export async function enqueueOffers(tx: Tx, offerIds: readonly string[], nowMs: 
     const o = offerFromRow(r, r.geofences);
     const event: OfferEvent = {
       ...OFFER_DEFAULTS,
-      offerId: o.offerId, title: o.title, body: o.description, category: o.category, status,
-      circles: o.circles, polygons: o.polygons.map((p) => ({ outer: p.outer, holes: p.holes ?? [] })),
+      offerId: o.offerId,
+      title: o.title,
+      body: o.description,
+      category: o.category,
+      status,
+      circles: o.circles,
+      polygons: o.polygons.map((p) => ({ outer: p.outer, holes: p.holes ?? [] })),
       // The offer runs inside its campaign's period.
       startsTs: maxOf(r.starts_at, r.c_starts_at).getTime(),
       endsTs: minOf(r.ends_at, r.c_ends_at).getTime(),
-      openingHours: o.openingHours, campaignId: o.campaignId, merchantId: o.merchantIds[0] ?? '',
-      priority: o.priority, segments: o.segments, dwellSeconds: o.dwellSeconds, updatedTs: nowMs,
+      openingHours: o.openingHours,
+      campaignId: o.campaignId,
+      merchantId: o.merchantIds[0] ?? '',
+      priority: o.priority,
+      segments: o.segments,
+      dwellSeconds: o.dwellSeconds,
+      updatedTs: nowMs,
     };
-    await tx.query('INSERT INTO outbox (topic, msg_key, payload) VALUES ($1, $2, $3)', ['offers', o.offerId, JSON.stringify(event)]);
+    await tx.query('INSERT INTO outbox (topic, msg_key, payload) VALUES ($1, $2, $3)', [
+      'offers',
+      o.offerId,
+      JSON.stringify(event),
+    ]);
     if (!r.published) await tx.query('UPDATE offers SET published = true WHERE offer_id = $1', [o.offerId]);
     written++;
   }

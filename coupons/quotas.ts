@@ -20,7 +20,10 @@ export interface PartnerUsage {
 
 /** Why adding an offer of `units` (or growing one by that many, `newOffer` false) would break the quota. */
 export function quotaRefusal(
-  usage: PartnerUsage, units: number, newOffer: boolean, q: PartnerQuota,
+  usage: PartnerUsage,
+  units: number,
+  newOffer: boolean,
+  q: PartnerQuota,
 ): string | undefined {
   if (newOffer && usage.offers + 1 > q.maxOffers) {
     return `a partner may have at most ${q.maxOffers} offers that have not ended (end one to make room)`;
@@ -37,10 +40,16 @@ export function quotaRefusal(
  * transaction that writes the offer.
  */
 export async function assertPartnerQuota(
-  tx: Tx, partnerId: string, maxTotal: number, q: PartnerQuota, replacing?: string,
+  tx: Tx,
+  partnerId: string,
+  maxTotal: number,
+  q: PartnerQuota,
+  replacing?: string,
 ): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`partner-quota:${partnerId}`]);
-  const { rows: [u] } = await tx.query(
+  const {
+    rows: [u],
+  } = await tx.query(
     `SELECT count(*)::int AS offers, coalesce(sum(max_total), 0)::bigint AS units FROM offers
       WHERE partner_id = $1 AND status <> 'ended' AND ($2::uuid IS NULL OR offer_id <> $2)`,
     [partnerId, replacing ?? null],

@@ -50,7 +50,9 @@ export function startOutboxRelay(deps: RelayDeps): Relay {
     const client = await deps.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows: [lock] } = await client.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [RELAY_LOCK]);
+      const {
+        rows: [lock],
+      } = await client.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [RELAY_LOCK]);
       if (!lock?.ok) {
         await client.query('COMMIT');
         return -1;
@@ -61,7 +63,9 @@ export function startOutboxRelay(deps: RelayDeps): Relay {
       );
       if (rows.length) {
         const { encode } = await codec;
-        const messages = await Promise.all(rows.map(async (r) => ({ key: r.msg_key, value: r.payload === null ? null : await encode(r.payload) })));
+        const messages = await Promise.all(
+          rows.map(async (r) => ({ key: r.msg_key, value: r.payload === null ? null : await encode(r.payload) })),
+        );
         await deps.producer.send({ topic, acks: -1, messages });
         await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
       }
@@ -90,7 +94,10 @@ export function startOutboxRelay(deps: RelayDeps): Relay {
   const listener = new pg.Client({ connectionString: deps.databaseUrl });
   listener.on('notification', () => wake());
   listener.on('error', (err) => log.warn({ err: err.message }, 'outbox listener lost; polling only'));
-  const listening = listener.connect().then(() => listener.query(`LISTEN ${OUTBOX_CHANNEL}`)).catch((err: Error) => log.warn({ err: err.message }, 'outbox listener unavailable; polling only'));
+  const listening = listener
+    .connect()
+    .then(() => listener.query(`LISTEN ${OUTBOX_CHANNEL}`))
+    .catch((err: Error) => log.warn({ err: err.message }, 'outbox listener unavailable; polling only'));
 
   const loop = (async () => {
     await listening;

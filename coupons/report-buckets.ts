@@ -15,7 +15,11 @@ export interface BucketCount {
   value: number;
 }
 
-export type ReportRow = { period: string } & Record<Metric, number> & { claimRate: number | null; openRate: number | null; conversion: number | null };
+export type ReportRow = { period: string } & Record<Metric, number> & {
+    claimRate: number | null;
+    openRate: number | null;
+    conversion: number | null;
+  };
 
 // Keyed by canonical zone name and capped (pipeline/local-time.ts): `tz` comes from the query string.
 export const dateFormatters = new CappedMap<string, Intl.DateTimeFormat>(1024);

@@ -4,7 +4,8 @@ import { NearcastError } from '../pipeline/errors.ts';
 import { query, type Db } from './db.ts';
 import { bucketize, type BucketCount, type Granularity, type ReportRow } from './report-buckets.ts';
 
-const BIN = (col: string) => `extract(epoch FROM date_bin('15 minutes', ${col}, TIMESTAMPTZ '2000-01-01 00:00:00+00'))::float8 * 1000`;
+const BIN = (col: string) =>
+  `extract(epoch FROM date_bin('15 minutes', ${col}, TIMESTAMPTZ '2000-01-01 00:00:00+00'))::float8 * 1000`;
 
 const FACTS = `
   SELECT ${BIN('claimed_at')} AS b, 'claims' AS m, count(*)::float8 AS v FROM claims WHERE offer_id = ANY($1) AND claimed_at >= $2 AND claimed_at < $3 GROUP BY 1
@@ -35,7 +36,9 @@ export interface ReportQuery {
 export async function report(pool: Db, q: ReportQuery): Promise<{ offers: string[]; rows: ReportRow[] }> {
   const { rows: offers } = await query<{ offer_id: string; partner_id: string | null }>(
     pool,
-    q.scope === 'offer' ? 'SELECT offer_id, partner_id FROM offers WHERE offer_id = $1' : 'SELECT offer_id, partner_id FROM offers WHERE campaign_id = $1',
+    q.scope === 'offer'
+      ? 'SELECT offer_id, partner_id FROM offers WHERE offer_id = $1'
+      : 'SELECT offer_id, partner_id FROM offers WHERE campaign_id = $1',
     [q.id],
   ).catch((err: { code?: string }) => {
     if (err.code === '22P02') return { rows: [] };
@@ -44,10 +47,21 @@ export async function report(pool: Db, q: ReportQuery): Promise<{ offers: string
   const visible = offers.filter((o) => q.partnerId === undefined || o.partner_id === q.partnerId);
   if (visible.length === 0) {
     if (q.scope === 'offer' || offers.length > 0) throw new NearcastError('NOT_FOUND', `no such ${q.scope}`);
-    const { rowCount } = await query(pool, 'SELECT 1 FROM campaigns WHERE campaign_id = $1 AND ($2::text IS NULL OR partner_id = $2)', [q.id, q.partnerId ?? null]);
+    const { rowCount } = await query(
+      pool,
+      'SELECT 1 FROM campaigns WHERE campaign_id = $1 AND ($2::text IS NULL OR partner_id = $2)',
+      [q.id, q.partnerId ?? null],
+    );
     if (!rowCount) throw new NearcastError('NOT_FOUND', 'no such campaign');
   }
   const ids = visible.map((o) => o.offer_id);
   const { rows } = await query<{ b: number; m: BucketCount['metric']; v: number }>(pool, FACTS, [ids, q.from, q.to]);
-  return { offers: ids, rows: bucketize(rows.map((r) => ({ bucketMs: r.b, metric: r.m, value: r.v })), q.tz, q.granularity) };
+  return {
+    offers: ids,
+    rows: bucketize(
+      rows.map((r) => ({ bucketMs: r.b, metric: r.m, value: r.v })),
+      q.tz,
+      q.granularity,
+    ),
+  };
 }

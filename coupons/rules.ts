@@ -21,7 +21,12 @@ export interface UserClaimCounts {
 
 export type ClaimRefusal = 'NOT_ACTIVE' | 'NOT_STARTED' | 'ENDED' | 'USER_CAP' | 'USER_DAILY_CAP' | 'ONE_PER_DAY';
 
-export function claimRefusal(policy: ClaimPolicy, live: boolean, counts: UserClaimCounts, now: number): ClaimRefusal | undefined {
+export function claimRefusal(
+  policy: ClaimPolicy,
+  live: boolean,
+  counts: UserClaimCounts,
+  now: number,
+): ClaimRefusal | undefined {
   if (!live) return 'NOT_ACTIVE';
   if (policy.startsAt !== null && now < policy.startsAt) return 'NOT_STARTED';
   if (policy.endsAt !== null && now >= policy.endsAt) return 'ENDED';
@@ -36,12 +41,19 @@ export function claimRefusal(policy: ClaimPolicy, live: boolean, counts: UserCla
  * store found for each user (under the users' locks); claims granted earlier
  * in the batch count against later ones of the same user.
  */
-export function decideBatch(policy: ClaimPolicy, live: boolean, now: number, userIds: readonly string[], counts: ReadonlyMap<string, UserClaimCounts>): Array<ClaimRefusal | undefined> {
+export function decideBatch(
+  policy: ClaimPolicy,
+  live: boolean,
+  now: number,
+  userIds: readonly string[],
+  counts: ReadonlyMap<string, UserClaimCounts>,
+): Array<ClaimRefusal | undefined> {
   const running = new Map<string, UserClaimCounts>();
   return userIds.map((userId) => {
     const c = running.get(userId) ?? counts.get(userId) ?? { holding: 0, today: 0, todayAnyOffer: 0 };
     const refusal = claimRefusal(policy, live, c, now);
-    if (!refusal) running.set(userId, { holding: c.holding + 1, today: c.today + 1, todayAnyOffer: c.todayAnyOffer + 1 });
+    if (!refusal)
+      running.set(userId, { holding: c.holding + 1, today: c.today + 1, todayAnyOffer: c.todayAnyOffer + 1 });
     return refusal;
   });
 }
@@ -76,8 +88,10 @@ export function ineligibility(rules: Eligibility, p: Purchase): string[] {
   if (rules.maxPurchaseMinor !== null && p.amountMinor > rules.maxPurchaseMinor) {
     reasons.push(`purchase of ${p.amountMinor} is above this offer's maximum purchase of ${rules.maxPurchaseMinor}`);
   }
-  if (rules.merchants.length > 0 && !rules.merchants.includes(p.merchantId)) reasons.push(`merchant ${p.merchantId} does not take part`);
-  if (rules.categories.length > 0 && (p.category === undefined || !rules.categories.includes(p.category))) reasons.push('purchase category does not qualify');
+  if (rules.merchants.length > 0 && !rules.merchants.includes(p.merchantId))
+    reasons.push(`merchant ${p.merchantId} does not take part`);
+  if (rules.categories.length > 0 && (p.category === undefined || !rules.categories.includes(p.category)))
+    reasons.push('purchase category does not qualify');
   return reasons;
 }
 
@@ -101,8 +115,10 @@ export function unboundedReward(reward: Reward, maxRewardMinor: number | null | 
   if (reward.percent === undefined || reward.maxMinor !== undefined || (maxRewardMinor ?? null) !== null) {
     return undefined;
   }
-  return 'body/maxRewardMinor is required for a percent reward (or body/reward/maxMinor): '
-    + 'it bounds the reward per redemption';
+  return (
+    'body/maxRewardMinor is required for a percent reward (or body/reward/maxMinor): ' +
+    'it bounds the reward per redemption'
+  );
 }
 
 /**
@@ -111,7 +127,10 @@ export function unboundedReward(reward: Reward, maxRewardMinor: number | null | 
  * says the budget cut it short.
  */
 export function rewardFor(
-  reward: Reward, amountMinor: number, budgetLeftMinor: number, maxRewardMinor: number | null = null,
+  reward: Reward,
+  amountMinor: number,
+  budgetLeftMinor: number,
+  maxRewardMinor: number | null = null,
 ): { valueMinor: number; clamped: boolean } {
   let value = reward.fixedMinor ?? Math.floor((amountMinor * (reward.percent ?? 0)) / 100);
   if (reward.maxMinor !== undefined) value = Math.min(value, reward.maxMinor);

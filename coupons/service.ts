@@ -20,13 +20,18 @@ export interface Coupons {
 export function createCoupons(deps: { pool: Db; redis: Redis; config: Config; log: Logger }): Coupons {
   const c = deps.config.coupons;
   const limiter = new RateLimiter(deps.redis, deps.config.topics.prefix);
-  limiter.onUnavailable = (err) => deps.log.warn({ err: err.message }, 'claim rate limiter unavailable (Redis); allowing the claim');
+  limiter.onUnavailable = (err) =>
+    deps.log.warn({ err: err.message }, 'claim rate limiter unavailable (Redis); allowing the claim');
   return {
     pool: deps.pool,
     claims: new ClaimService(deps.pool, new Snowflake(c.workerId), { unitChunk: c.unitChunk }),
     partnerQuota: c.partnerQuota,
     limiter: {
-      hit: async (scope, subject) => throwIfLimited(await limiter.hit(scope, subject, { max: c.claimRatePerMinute, windowMs: 60_000 }), 'claims from this device'),
+      hit: async (scope, subject) =>
+        throwIfLimited(
+          await limiter.hit(scope, subject, { max: c.claimRatePerMinute, windowMs: 60_000 }),
+          'claims from this device',
+        ),
     },
   };
 }

@@ -34,7 +34,8 @@ export class Snowflake {
     readonly workerId: number,
     private readonly clock: () => number = Date.now,
   ) {
-    if (!Number.isInteger(workerId) || workerId < 0 || workerId > MAX_WORKER_ID) throw new RangeError(`worker id must be 0–${MAX_WORKER_ID}`);
+    if (!Number.isInteger(workerId) || workerId < 0 || workerId > MAX_WORKER_ID)
+      throw new RangeError(`worker id must be 0–${MAX_WORKER_ID}`);
   }
 
   next(): bigint {
@@ -51,7 +52,11 @@ export class Snowflake {
       this.sequence = 0;
     }
     this.lastMs = ms;
-    return (BigInt(ms) << BigInt(WORKER_BITS + SEQUENCE_BITS)) | (BigInt(this.workerId) << BigInt(SEQUENCE_BITS)) | BigInt(this.sequence);
+    return (
+      (BigInt(ms) << BigInt(WORKER_BITS + SEQUENCE_BITS)) |
+      (BigInt(this.workerId) << BigInt(SEQUENCE_BITS)) |
+      BigInt(this.sequence)
+    );
   }
 
   /** How far the last id's timestamp is ahead of the wall clock (0 when the clock behaves). */

@@ -28,7 +28,12 @@ export async function sweepExpiredClaims(pool: Db, batch = 1000): Promise<number
   return rowCount ?? 0;
 }
 
-export function startSweeper(pool: Db, everyMs: number, log: Logger, onExpired?: (n: number) => void): { stop(): Promise<void> } {
+export function startSweeper(
+  pool: Db,
+  everyMs: number,
+  log: Logger,
+  onExpired?: (n: number) => void,
+): { stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

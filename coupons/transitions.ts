@@ -23,9 +23,19 @@ export function assertOwner(actor: Actor, partnerId: string | null): void {
   if (actor.role === 'partner' && partnerId !== actor.id) throw new NearcastError('NOT_FOUND', 'no such item');
 }
 
-export async function transition(pool: Db, entity: Entity, id: string, action: LifecycleAction, actor: Actor, note: string | undefined, nowMs: number): Promise<TransitionResult> {
+export async function transition(
+  pool: Db,
+  entity: Entity,
+  id: string,
+  action: LifecycleAction,
+  actor: Actor,
+  note: string | undefined,
+  nowMs: number,
+): Promise<TransitionResult> {
   return withTx(pool, async (tx) => {
-    const { rows: [row] } = await tx.query(
+    const {
+      rows: [row],
+    } = await tx.query(
       `SELECT status, created_by, submitted_by, partner_id${entity === 'offer' ? ', campaign_id' : ''}
        FROM ${TABLE[entity]} WHERE ${KEY[entity]} = $1 FOR UPDATE`,
       [id],
@@ -40,21 +50,46 @@ export async function transition(pool: Db, entity: Entity, id: string, action: L
       `UPDATE ${TABLE[entity]} SET status = $2, updated_at = now()${action === 'submit' ? ', submitted_by = $3' : ''} WHERE ${KEY[entity]} = $1`,
       action === 'submit' ? [id, decision.to, actor.id] : [id, decision.to],
     );
-    await tx.query('INSERT INTO lifecycle_transitions (entity, entity_id, from_status, to_status, actor, actor_role, note) VALUES ($1, $2, $3, $4, $5, $6, $7)', [entity, id, row.status, decision.to, actor.id, actor.role, note ?? null]);
-    const offers = entity === 'offer' ? [id] : (await tx.query('SELECT offer_id FROM offers WHERE campaign_id = $1', [id])).rows.map((r) => r.offer_id as string);
+    await tx.query(
+      'INSERT INTO lifecycle_transitions (entity, entity_id, from_status, to_status, actor, actor_role, note) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [entity, id, row.status, decision.to, actor.id, actor.role, note ?? null],
+    );
+    const offers =
+      entity === 'offer'
+        ? [id]
+        : (await tx.query('SELECT offer_id FROM offers WHERE campaign_id = $1', [id])).rows.map(
+            (r) => r.offer_id as string,
+          );
     await enqueueOffers(tx, offers, nowMs);
     return { id, from: row.status, to: decision.to };
   });
 }
 
 async function assertCampaignAllowsActivation(tx: Tx, campaignId: string): Promise<void> {
-  const { rows: [c] } = await tx.query('SELECT status FROM campaigns WHERE campaign_id = $1', [campaignId]);
-  if (!c || !['approved', 'active', 'paused'].includes(c.status)) throw new NearcastError('CONFLICT', `the campaign is ${c?.status ?? 'missing'}: approve it before activating its offers`);
+  const {
+    rows: [c],
+  } = await tx.query('SELECT status FROM campaigns WHERE campaign_id = $1', [campaignId]);
+  if (!c || !['approved', 'active', 'paused'].includes(c.status))
+    throw new NearcastError(
+      'CONFLICT',
+      `the campaign is ${c?.status ?? 'missing'}: approve it before activating its offers`,
+    );
 }
 
 export async function history(pool: Db, entity: Entity, id: string) {
-  const { rows } = await query(pool, 'SELECT from_status, to_status, actor, actor_role, note, at FROM lifecycle_transitions WHERE entity = $1 AND entity_id = $2 ORDER BY id', [entity, id]);
-  return rows.map((r) => ({ from: r.from_status, to: r.to_status, actor: r.actor, role: r.actor_role, note: r.note, at: (r.at as Date).toISOString() }));
+  const { rows } = await query(
+    pool,
+    'SELECT from_status, to_status, actor, actor_role, note, at FROM lifecycle_transitions WHERE entity = $1 AND entity_id = $2 ORDER BY id',
+    [entity, id],
+  );
+  return rows.map((r) => ({
+    from: r.from_status,
+    to: r.to_status,
+    actor: r.actor,
+    role: r.actor_role,
+    note: r.note,
+    at: (r.at as Date).toISOString(),
+  }));
 }
 
 export const newId = (): string => randomUUID();

@@ -17,17 +17,34 @@ export interface CouponWorker {
   stop(): Promise<void>;
 }
 
-export function startCouponWorker(rt: Pick<Runtime, 'config' | 'log' | 'metrics' | 'pool' | 'producer' | 'codecs' | 'kafka' | 'publisher' | 'redis' | 'changelog'>): CouponWorker {
+export function startCouponWorker(
+  rt: Pick<
+    Runtime,
+    'config' | 'log' | 'metrics' | 'pool' | 'producer' | 'codecs' | 'kafka' | 'publisher' | 'redis' | 'changelog'
+  >,
+): CouponWorker {
   const c = rt.config.coupons;
   const relay = startOutboxRelay({
-    pool: rt.pool, databaseUrl: rt.config.databaseUrl, producer: rt.producer, codecs: rt.codecs,
-    topicPrefix: rt.config.topics.prefix, log: rt.log, pollMs: c.outboxPollMs,
+    pool: rt.pool,
+    databaseUrl: rt.config.databaseUrl,
+    producer: rt.producer,
+    codecs: rt.codecs,
+    topicPrefix: rt.config.topics.prefix,
+    log: rt.log,
+    pollMs: c.outboxPollMs,
     onPublished: (n) => rt.metrics.outboxPublished.inc(n),
   });
   const sweeper = startSweeper(rt.pool, c.sweepEveryMs, rt.log, (n) => rt.metrics.claimsExpired.inc(n));
   const impressions = startImpressionConsumer(rt);
-  const learner = startAffinityLearner(rt.pool, new PreferenceStore(rt.redis, rt.config.topics.prefix, rt.changelog), c.learnEveryMs, rt.log);
-  impressions.catch((err: Error) => rt.log.error({ err: err.message }, 'delivery-results consumer failed to start; push impressions are not counted'));
+  const learner = startAffinityLearner(
+    rt.pool,
+    new PreferenceStore(rt.redis, rt.config.topics.prefix, rt.changelog),
+    c.learnEveryMs,
+    rt.log,
+  );
+  impressions.catch((err: Error) =>
+    rt.log.error({ err: err.message }, 'delivery-results consumer failed to start; push impressions are not counted'),
+  );
   return {
     relay,
     impressionsJoined: impressions.then((c) => c.joined),

@@ -10,15 +10,39 @@ export interface DashboardSettings {
   minUsers: number;
 }
 
-export interface CellView { cell: string; users: number; boundary: Array<[number, number]> }
-export interface OfferView { offerId: string; title: string; circles: Circle[]; polygons: Polygon[]; lastPushTs: number | null }
-export interface PushView { offerId: string; title: string; distanceM: number; decidedTs: number; outcome: string | null; latencyMs: number | null }
+export interface CellView {
+  cell: string;
+  users: number;
+  boundary: Array<[number, number]>;
+}
+export interface OfferView {
+  offerId: string;
+  title: string;
+  circles: Circle[];
+  polygons: Polygon[];
+  lastPushTs: number | null;
+}
+export interface PushView {
+  offerId: string;
+  title: string;
+  distanceM: number;
+  decidedTs: number;
+  outcome: string | null;
+  latencyMs: number | null;
+}
 
 export interface Snapshot {
   ts: number;
   resolution: number;
   windowSeconds: number;
-  headline: { pingsPerSecond: number; pushesPerSecond: number; p50Ms: number | null; p99Ms: number | null; drops: number; activeCells: number };
+  headline: {
+    pingsPerSecond: number;
+    pushesPerSecond: number;
+    p50Ms: number | null;
+    p99Ms: number | null;
+    drops: number;
+    activeCells: number;
+  };
   cells: CellView[];
   offers: OfferView[];
   pushes: PushView[];
@@ -77,14 +101,28 @@ export class DashboardState {
       return;
     }
     const prev = this.offers.get(offerId);
-    this.offers.set(offerId, { offerId, title: o.title, circles: o.circles, polygons: o.polygons, lastPushTs: prev?.lastPushTs ?? null });
+    this.offers.set(offerId, {
+      offerId,
+      title: o.title,
+      circles: o.circles,
+      polygons: o.polygons,
+      lastPushTs: prev?.lastPushTs ?? null,
+    });
   }
 
   pushRequest(p: PushRequest): void {
-    const view: PushView = { offerId: p.offerId, title: p.title, distanceM: p.distanceM, decidedTs: p.decidedTs, outcome: null, latencyMs: null };
+    const view: PushView = {
+      offerId: p.offerId,
+      title: p.title,
+      distanceM: p.distanceM,
+      decidedTs: p.decidedTs,
+      outcome: null,
+      latencyMs: null,
+    };
     this.pushes.unshift(view);
     this.pushById.set(p.pushId, view);
-    for (const old of this.pushes.splice(RECENT_PUSHES)) for (const [id, v] of this.pushById) if (v === old) this.pushById.delete(id);
+    for (const old of this.pushes.splice(RECENT_PUSHES))
+      for (const [id, v] of this.pushById) if (v === old) this.pushById.delete(id);
     const offer = this.offers.get(p.offerId);
     if (offer) offer.lastPushTs = p.decidedTs;
   }
@@ -113,7 +151,8 @@ export class DashboardState {
     for (const [cell, users] of this.cells) {
       for (const [u, ts] of users) if (ts < since) users.delete(u);
       if (users.size === 0) this.cells.delete(cell);
-      else if (users.size >= this.s.minUsers) cells.push({ cell, users: users.size, boundary: cellToBoundary(cell) as Array<[number, number]> });
+      else if (users.size >= this.s.minUsers)
+        cells.push({ cell, users: users.size, boundary: cellToBoundary(cell) as Array<[number, number]> });
     }
     prune(this.latencies, since);
     prune(this.dropEvents, since);

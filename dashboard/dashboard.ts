@@ -12,12 +12,17 @@ export interface Dashboard {
   stop(): Promise<void>;
 }
 
-export async function startDashboard(rt: Pick<Runtime, 'kafka' | 'codecs' | 'config' | 'log'>, now: () => number = Date.now): Promise<Dashboard> {
+export async function startDashboard(
+  rt: Pick<Runtime, 'kafka' | 'codecs' | 'config' | 'log'>,
+  now: () => number = Date.now,
+): Promise<Dashboard> {
   const state = new DashboardState(rt.config.dashboard);
   const feeds = await startFeeds(rt, state, now);
   const app = buildDashboardServer({ state, log: rt.log, now, timeouts: rt.config.ops.http });
   return {
-    app, state, joined: feeds.joined,
+    app,
+    state,
+    joined: feeds.joined,
     async stop() {
       // Close the server first (open event streams end), then leave the group.
       await app.close();

@@ -14,16 +14,26 @@ export interface Feeds {
   stop(): Promise<void>;
 }
 
-export async function startFeeds(rt: Pick<Runtime, 'kafka' | 'codecs' | 'config' | 'log'>, state: DashboardState, now: () => number): Promise<Feeds> {
+export async function startFeeds(
+  rt: Pick<Runtime, 'kafka' | 'codecs' | 'config' | 'log'>,
+  state: DashboardState,
+  now: () => number,
+): Promise<Feeds> {
   const t = topicNames(rt.config.topics.prefix);
   const log = rt.log.child({ component: 'dashboard-feeds' });
-  const consumer: Consumer = rt.kafka.consumer({ groupId: `${rt.config.topics.prefix}dashboard-${randomUUID()}`, maxWaitTimeInMs: 250 });
+  const consumer: Consumer = rt.kafka.consumer({
+    groupId: `${rt.config.topics.prefix}dashboard-${randomUUID()}`,
+    maxWaitTimeInMs: 250,
+  });
   const joined = new Promise<void>((resolve) => {
     const off = consumer.on(consumer.events.GROUP_JOIN, () => (off(), resolve()));
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [t.offers], fromBeginning: true });
-  await consumer.subscribe({ topics: [t.locations, t.pushRequests, t.deliveryResults, t.deadLetters], fromBeginning: false });
+  await consumer.subscribe({
+    topics: [t.locations, t.pushRequests, t.deliveryResults, t.deadLetters],
+    fromBeginning: false,
+  });
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: 4,
@@ -43,7 +53,10 @@ export async function startFeeds(rt: Pick<Runtime, 'kafka' | 'codecs' | 'config'
           }
         } catch (err) {
           // The processors dead-letter bad messages; the dashboard only skips them.
-          log.debug({ err: (err as Error).message, topic: batch.topic, partition: batch.partition, offset: m.offset }, 'undecodable message skipped');
+          log.debug(
+            { err: (err as Error).message, topic: batch.topic, partition: batch.partition, offset: m.offset },
+            'undecodable message skipped',
+          );
         }
       }
       await heartbeat();

@@ -29,8 +29,14 @@ export function buildDashboardServer(o: DashboardServerOptions): FastifyInstance
     logController: new LogController({ disableRequestLogging: true }),
     ...(o.timeouts ? fastifyTimeouts(o.timeouts) : {}),
   });
-  const files = new Map(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(new URL(`./static/${s.file}`, import.meta.url)), type: s.type }]));
-  for (const [path, f] of files) app.get(path, async (_req, reply) => reply.type(f.type).header('cache-control', 'no-cache').send(f.body));
+  const files = new Map(
+    Object.entries(STATIC).map(([path, s]) => [
+      path,
+      { body: readFileSync(new URL(`./static/${s.file}`, import.meta.url)), type: s.type },
+    ]),
+  );
+  for (const [path, f] of files)
+    app.get(path, async (_req, reply) => reply.type(f.type).header('cache-control', 'no-cache').send(f.body));
 
   app.get('/api/snapshot', async () => o.state.snapshot(now()));
 
@@ -45,7 +51,12 @@ export function buildDashboardServer(o: DashboardServerOptions): FastifyInstance
   app.get('/events', (req, reply) => {
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     const send = (s: Snapshot) => res.write(`event: snapshot\ndata: ${JSON.stringify(s)}\n\n`);
     send(o.state.snapshot(now()));
     clients.add(send);

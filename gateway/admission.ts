@@ -40,12 +40,17 @@ export function admit(backlog: Backlog, limits: AdmissionLimits, loop: LoopLoad 
     // to drain it; a stuck broker is estimated by how long the oldest ping has waited.
     const drainS = overCount ? backlog.messages / limits.maxPendingPings : 0;
     const waitS = overAge ? backlog.oldestAgeMs / 1000 : 0;
-    return { admit: false, reason: overCount ? 'pending' : 'age', retryAfterSeconds: clampRetry(Math.max(drainS, waitS)) };
+    return {
+      admit: false,
+      reason: overCount ? 'pending' : 'age',
+      retryAfterSeconds: clampRetry(Math.max(drainS, waitS)),
+    };
   }
   const overDelay = (limits.maxLoopDelayMs ?? 0) > 0 && loop.delayMs > limits.maxLoopDelayMs!;
   const overUse = (limits.maxLoopUtilization ?? 0) > 0 && loop.utilization >= limits.maxLoopUtilization!;
   // A saturated loop clears within a second or two once new work stops arriving.
-  if (overDelay || overUse) return { admit: false, reason: 'event_loop', retryAfterSeconds: clampRetry(loop.delayMs / 1000) };
+  if (overDelay || overUse)
+    return { admit: false, reason: 'event_loop', retryAfterSeconds: clampRetry(loop.delayMs / 1000) };
   return { admit: true };
 }
 

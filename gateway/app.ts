@@ -55,7 +55,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const consent = new ConsentGate(deps.redis, deps.config.topics.prefix);
   consent.listen();
   app.addHook('onClose', async () => consent.close());
-  const key: TokenVerifier = { key: secretKey(deps.config.auth.tokenSecret), revokedBefore: (s) => revocations.revokedBefore(s), cacheSize: deps.config.auth.tokenCacheSize };
+  const key: TokenVerifier = {
+    key: secretKey(deps.config.auth.tokenSecret),
+    revokedBefore: (s) => revocations.revokedBefore(s),
+    cacheSize: deps.config.auth.tokenCacheSize,
+  };
   const loop = new EventLoopMonitor().start();
   app.addHook('onClose', async () => loop.stop());
   const ctx: GatewayContext = { ...deps, key, revocations, consent, now, loop };

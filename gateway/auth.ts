@@ -60,7 +60,8 @@ function verifierFor(key: Uint8Array, cacheSize: number) {
 /** Unpadded base64url: its alphabet only, and no length a whole number of bytes cannot have. */
 const isStrictBase64url = (s: string): boolean => /^[A-Za-z0-9_-]*$/.test(s) && s.length % 4 !== 1;
 
-const invalid = (why: string) => new NearcastError('UNAUTHENTICATED', 'invalid or expired token', { cause: new Error(why) });
+const invalid = (why: string) =>
+  new NearcastError('UNAUTHENTICATED', 'invalid or expired token', { cause: new Error(why) });
 
 /**
  * Verifies an HS256 token: header, signature (constant-time), issuer, expiry,
@@ -69,7 +70,12 @@ const invalid = (why: string) => new NearcastError('UNAUTHENTICATED', 'invalid o
  * many): the HMAC and JSON work is paid once per token, not once per request
  * (benchmarks/FINDINGS.md has the figures).
  */
-export async function authenticate(key: Uint8Array, header: string | undefined, nowMs: number = Date.now(), cacheSize = DEFAULT_TOKEN_CACHE_SIZE): Promise<Principal> {
+export async function authenticate(
+  key: Uint8Array,
+  header: string | undefined,
+  nowMs: number = Date.now(),
+  cacheSize = DEFAULT_TOKEN_CACHE_SIZE,
+): Promise<Principal> {
   if (!header?.startsWith('Bearer ')) throw new NearcastError('UNAUTHENTICATED', 'missing bearer token');
   const token = header.slice(7);
   const v = verifierFor(key, cacheSize);
@@ -101,7 +107,8 @@ export async function authenticate(key: Uint8Array, header: string | undefined, 
   if (claims?.iss !== ISSUER) throw invalid('issuer');
   if (typeof claims.exp !== 'number' || claims.exp <= now) throw invalid('expired');
   if (typeof claims.nbf === 'number' && claims.nbf > now) throw invalid('not yet valid');
-  if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(claims.role as Role)) throw invalid('token lacks subject or role');
+  if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(claims.role as Role))
+    throw invalid('token lacks subject or role');
   const scope = parseMerchantsClaim(claims.role, (claims as { merchants?: unknown }).merchants);
   if ('reject' in scope) throw invalid(scope.reject);
   const issuedAt = typeof claims.iat === 'number' ? claims.iat : 0;

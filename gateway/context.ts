@@ -9,7 +9,8 @@ import type { EventLoopMonitor } from './event-loop.ts';
 
 /** What buildGateway needs from its caller (a Runtime, or test doubles). */
 export type GatewayDeps = Pick<
-  Runtime, 'config' | 'log' | 'metrics' | 'admin' | 'publisher' | 'codecs' | 'redis' | 'pool' | 'changelog'
+  Runtime,
+  'config' | 'log' | 'metrics' | 'admin' | 'publisher' | 'codecs' | 'redis' | 'pool' | 'changelog'
 > & { now?: () => number };
 
 export type GatewayContext = GatewayDeps & {

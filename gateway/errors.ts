@@ -13,8 +13,9 @@ function fromFastify(err: FastifyError): NearcastError | undefined {
   if (err.validation) {
     // The deepest error names the field; of several there, a specific one beats "must be null" from a union.
     const generic = (keyword: string) => (keyword === 'type' || keyword === 'anyOf' ? 1 : 0);
-    const deepest = [...err.validation]
-      .sort((a, b) => b.instancePath.length - a.instancePath.length || generic(a.keyword) - generic(b.keyword))[0];
+    const deepest = [...err.validation].sort(
+      (a, b) => b.instancePath.length - a.instancePath.length || generic(a.keyword) - generic(b.keyword),
+    )[0];
     const where = deepest ? `${err.validationContext ?? 'body'}${deepest.instancePath}` : 'request';
     return new NearcastError('VALIDATION_FAILED', `${where} ${deepest?.message ?? 'is invalid'}`);
   }
@@ -59,7 +60,9 @@ function answer(raw: unknown, req: FastifyRequest, reply: FastifyReply): Fastify
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((raw, req, reply) => answer(raw, req, reply));
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+    void reply
+      .code(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 }
 
@@ -101,8 +104,10 @@ function clientErrorHandler(err: ConnectionError, socket: Socket): void {
   if (socket.writable && !answered) {
     const e = clientError(err);
     const json = JSON.stringify(body(e));
-    socket.write(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Type: application/json; charset=utf-8\r\n`
-      + `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+    socket.write(
+      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
   }
   socket.destroy(err);
 }

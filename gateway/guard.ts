@@ -21,7 +21,8 @@ export interface TokenVerifier {
 async function verify(auth: TokenVerifier | Uint8Array, header: string | undefined): Promise<Principal> {
   const v = auth instanceof Uint8Array ? { key: auth } : auth;
   const p = await authenticate(v.key, header, Date.now(), 'cacheSize' in v ? v.cacheSize : undefined);
-  if (v.revokedBefore && (p.issuedAt ?? 0) < (await v.revokedBefore(p.userId))) throw new NearcastError('UNAUTHENTICATED', 'this token was revoked');
+  if (v.revokedBefore && (p.issuedAt ?? 0) < (await v.revokedBefore(p.userId)))
+    throw new NearcastError('UNAUTHENTICATED', 'this token was revoked');
   return p;
 }
 

@@ -15,8 +15,11 @@ export const MAX_MERCHANT_ID_LENGTH = 64;
 export function parseMerchantsClaim(role: unknown, raw: unknown): { merchants?: string[] } | { reject: string } {
   if (raw === undefined) return {};
   if (role !== 'merchant') return { reject: 'merchants claim on a non-merchant token' };
-  const ok = Array.isArray(raw) && raw.length >= 1 && raw.length <= MAX_MERCHANTS_PER_TOKEN
-    && raw.every((m) => typeof m === 'string' && m.length >= 1 && m.length <= MAX_MERCHANT_ID_LENGTH);
+  const ok =
+    Array.isArray(raw) &&
+    raw.length >= 1 &&
+    raw.length <= MAX_MERCHANTS_PER_TOKEN &&
+    raw.every((m) => typeof m === 'string' && m.length >= 1 && m.length <= MAX_MERCHANT_ID_LENGTH);
   return ok ? { merchants: raw as string[] } : { reject: 'malformed merchants claim' };
 }
 

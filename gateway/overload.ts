@@ -15,7 +15,13 @@ import { admit, SHED_REASONS, type AdmissionLimits, type LoopLoad, type ShedReas
 const LOG_EVERY_MS = 5000;
 
 /** A callback hook, not an async one: it runs on every ping request and mostly just says yes. */
-export function sheddingHook(backlog: () => Backlog, loop: () => LoopLoad, limits: AdmissionLimits, registry: Registry, log: Logger): onRequestHookHandler {
+export function sheddingHook(
+  backlog: () => Backlog,
+  loop: () => LoopLoad,
+  limits: AdmissionLimits,
+  registry: Registry,
+  log: Logger,
+): onRequestHookHandler {
   const { shed } = overloadMetrics(registry, backlog);
   let loggedAt = 0;
   return (_req, reply, done) => {
@@ -30,17 +36,32 @@ export function sheddingHook(backlog: () => Backlog, loop: () => LoopLoad, limit
     if (Date.now() - loggedAt > LOG_EVERY_MS) {
       loggedAt = Date.now();
       const loopMs = { loopDelayMs: Math.round(l.delayMs), loopUtilization: Number(l.utilization.toFixed(3)) };
-      log.warn({ reason: a.reason, pendingPings: b.messages, oldestPendingMs: b.oldestAgeMs, ...loopMs }, `shedding ping requests: ${WHY[a.reason]}`);
+      log.warn(
+        { reason: a.reason, pendingPings: b.messages, oldestPendingMs: b.oldestAgeMs, ...loopMs },
+        `shedding ping requests: ${WHY[a.reason]}`,
+      );
     }
-    void reply.code(503).header('retry-after', String(a.retryAfterSeconds)).send(shedBody(a.reason, a.retryAfterSeconds));
+    void reply
+      .code(503)
+      .header('retry-after', String(a.retryAfterSeconds))
+      .send(shedBody(a.reason, a.retryAfterSeconds));
   };
 }
 
-const WHY: Record<ShedReason, string> = { pending: 'Kafka is behind', age: 'Kafka is behind', event_loop: 'the gateway is saturated' };
+const WHY: Record<ShedReason, string> = {
+  pending: 'Kafka is behind',
+  age: 'Kafka is behind',
+  event_loop: 'the gateway is saturated',
+};
 
 function shedBody(reason: ShedReason, retryAfterSeconds: number) {
   return reason === 'event_loop'
-    ? { error: { code: 'DEPENDENCY_UNAVAILABLE', message: `the gateway is overloaded; retry after ${retryAfterSeconds} s` } }
+    ? {
+        error: {
+          code: 'DEPENDENCY_UNAVAILABLE',
+          message: `the gateway is overloaded; retry after ${retryAfterSeconds} s`,
+        },
+      }
     : { error: { code: 'BROKER_UNAVAILABLE', message: `the event log is behind; retry after ${retryAfterSeconds} s` } };
 }
 
@@ -49,7 +70,12 @@ function overloadMetrics(registry: Registry, backlog: () => Backlog) {
   const name = 'nearcast_gateway_shed_total';
   const existing = registry.getSingleMetric(name) as Counter<'reason'> | undefined;
   if (existing) return { shed: existing };
-  const shed = new Counter({ name, help: 'Ping requests answered 503 by admission control, by reason', labelNames: ['reason'] as const, registers: [registry] });
+  const shed = new Counter({
+    name,
+    help: 'Ping requests answered 503 by admission control, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   for (const reason of SHED_REASONS) shed.inc({ reason }, 0);
   new Gauge({
     name: 'nearcast_gateway_pending_messages',
@@ -70,9 +96,18 @@ declare module 'fastify' {
 }
 
 /** One app-level hook for every route whose config says `shed: true`. */
-export function installShedding(app: FastifyInstance, ctx: Pick<GatewayContext, 'publisher' | 'loop' | 'config' | 'metrics' | 'log'>): void {
+export function installShedding(
+  app: FastifyInstance,
+  ctx: Pick<GatewayContext, 'publisher' | 'loop' | 'config' | 'metrics' | 'log'>,
+): void {
   const limits = ctx.config.gateway.admission;
-  const shed = sheddingHook(() => ctx.publisher.backlog(), () => ctx.loop.load(), limits, ctx.metrics.registry, ctx.log);
+  const shed = sheddingHook(
+    () => ctx.publisher.backlog(),
+    () => ctx.loop.load(),
+    limits,
+    ctx.metrics.registry,
+    ctx.log,
+  );
   app.addHook('onRequest', function shedOverload(req, reply, done) {
     if (req.routeOptions.config.shed) shed.call(this, req, reply, done);
     else done();

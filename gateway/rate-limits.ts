@@ -10,7 +10,8 @@ const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 
 export function installRateLimits(app: FastifyInstance, ctx: Pick<GatewayContext, 'redis' | 'config'>): void {
   const limiter = new RateLimiter(ctx.redis, ctx.config.topics.prefix);
-  limiter.onUnavailable = (err) => app.log.warn({ err: err.message }, 'rate limits unavailable (Redis); allowing requests');
+  limiter.onUnavailable = (err) =>
+    app.log.warn({ err: err.message }, 'rate limits unavailable (Redis); allowing requests');
   const { device, address }: { device: Limit; address: Limit } = ctx.config.gateway.rateLimits;
   const exempt = (req: FastifyRequest) => EXEMPT.has(req.url.split('?')[0] ?? '');
 
@@ -24,7 +25,8 @@ export function installRateLimits(app: FastifyInstance, ctx: Pick<GatewayContext
   // preParsing runs after the routes' own onRequest hooks, so the principal is known.
   if (device.max > 0) {
     app.addHook('preParsing', async (req) => {
-      if (req.principal) throwIfLimited(await limiter.hit('dev', req.principal.userId, device), 'requests from this device');
+      if (req.principal)
+        throwIfLimited(await limiter.hit('dev', req.principal.userId, device), 'requests from this device');
     });
   }
 }

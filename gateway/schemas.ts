@@ -31,7 +31,13 @@ export const PushRegistrationBody = Type.Union([
         {
           endpoint: Type.String({ format: 'uri', pattern: '^https://', maxLength: 2048 }),
           expirationTime: Type.Optional(Type.Union([Type.Null(), Type.Number()])),
-          keys: Type.Object({ p256dh: Type.String({ minLength: 80, maxLength: 100 }), auth: Type.String({ minLength: 16, maxLength: 32 }) }, closed),
+          keys: Type.Object(
+            {
+              p256dh: Type.String({ minLength: 80, maxLength: 100 }),
+              auth: Type.String({ minLength: 16, maxLength: 32 }),
+            },
+            closed,
+          ),
         },
         closed,
       ),

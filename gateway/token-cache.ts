@@ -9,7 +9,10 @@ export class AdmittingCache<V> {
   private readonly map = new Map<string, V>();
   private refused = 0;
 
-  constructor(readonly maxEntries: number, private readonly admitEvery = 16) {}
+  constructor(
+    readonly maxEntries: number,
+    private readonly admitEvery = 16,
+  ) {}
 
   get size(): number {
     return this.map.size;

@@ -53,7 +53,12 @@ function build(opts: Options): Ajv {
   const ajv = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: false, strict: false, ...opts });
   addFormats.default(ajv);
   ajv.addKeyword({
-    keyword: INSTANT_KEYWORD, type: 'string', schemaType: 'boolean', modifying: true, errors: true, validate: instant,
+    keyword: INSTANT_KEYWORD,
+    type: 'string',
+    schemaType: 'boolean',
+    modifying: true,
+    errors: true,
+    validate: instant,
   });
   return ajv;
 }

@@ -34,14 +34,18 @@ export function renderOverlay(overlay: string): K8sObject[] {
     const dir = join(scratch, 'overlays', overlay);
     fillMissingSecrets(dir);
     const out = execFileSync(kubectl(), ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return parseAllDocuments(out).map((d) => d.toJS() as K8sObject).filter(Boolean);
+    return parseAllDocuments(out)
+      .map((d) => d.toJS() as K8sObject)
+      .filter(Boolean);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 function fillMissingSecrets(dir: string): void {
-  const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { secretGenerator?: Array<{ files?: string[] }> };
+  const k = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as {
+    secretGenerator?: Array<{ files?: string[] }>;
+  };
   for (const gen of k.secretGenerator ?? []) {
     for (const entry of gen.files ?? []) {
       const path = join(dir, entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : entry);

@@ -63,5 +63,6 @@ export const VALIDATORS: Record<string, Validator> = {
   'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
   'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),
   'monitoring.coreos.com/v1/ServiceMonitor': model(ServiceMonitor),
-  'kafka.strimzi.io/v1beta2/KafkaTopic': (obj) => (checkTopic(obj) ? [] : (checkTopic.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)),
+  'kafka.strimzi.io/v1beta2/KafkaTopic': (obj) =>
+    checkTopic(obj) ? [] : (checkTopic.errors ?? []).map((e) => `${e.instancePath} ${e.message}`),
 };

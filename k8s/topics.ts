@@ -21,14 +21,21 @@ export const OVERLAYS: Record<'dev' | 'prod', TopicEnvironment> = {
 };
 
 export function kafkaTopic(decl: TopicDeclaration, env: TopicEnvironment) {
-  const retention = decl.retentionMs === 'location-retention' ? env.locationRetentionHours * 3_600_000 : decl.retentionMs;
-  const config: Record<string, string | number> = { 'cleanup.policy': decl.cleanupPolicy, 'min.insync.replicas': env.minInsyncReplicas };
+  const retention =
+    decl.retentionMs === 'location-retention' ? env.locationRetentionHours * 3_600_000 : decl.retentionMs;
+  const config: Record<string, string | number> = {
+    'cleanup.policy': decl.cleanupPolicy,
+    'min.insync.replicas': env.minInsyncReplicas,
+  };
   if (retention !== undefined) config['retention.ms'] = retention;
   return {
     apiVersion: 'kafka.strimzi.io/v1beta2',
     kind: 'KafkaTopic',
     // Resource names are DNS subdomains; spec.topicName keeps the real name.
-    metadata: { name: decl.name.toLowerCase().replace(/[^a-z0-9.-]/g, '-'), labels: { 'strimzi.io/cluster': env.cluster } },
+    metadata: {
+      name: decl.name.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
+      labels: { 'strimzi.io/cluster': env.cluster },
+    },
     spec: {
       topicName: decl.name,
       partitions: decl.partitions === 'default' ? env.partitions : decl.partitions,
@@ -40,7 +47,12 @@ export function kafkaTopic(decl: TopicDeclaration, env: TopicEnvironment) {
 
 export function renderTopics(env: TopicEnvironment): string {
   const header = '# GENERATED from schemas/topics.ts by `npm run k8s:topics`: do not edit by hand.\n';
-  return header + Object.values(TOPICS).map((d) => stringify(kafkaTopic(d, env))).join('---\n');
+  return (
+    header +
+    Object.values(TOPICS)
+      .map((d) => stringify(kafkaTopic(d, env)))
+      .join('---\n')
+  );
 }
 
 export function overlayTopicsPath(overlay: keyof typeof OVERLAYS): string {

@@ -34,7 +34,11 @@ export function debianTool(pkg: string, bin: string): string {
 /** Installs Debian package `pkg` unless `path` exists (for programs that need their dependencies installed, e.g. chromium). */
 export function ensureDebianPackage(pkg: string, path: string): string {
   if (existsSync(path)) return path;
-  const install = () => execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'pipe', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = () =>
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
+      stdio: 'pipe',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   try {
     install();
   } catch {

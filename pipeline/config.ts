@@ -5,10 +5,19 @@ import { z } from 'zod';
 import { NearcastError } from './errors.ts';
 import { DEFAULT_PUSH_HOSTS, parseHostRule, type HostRule } from './push-targets.ts';
 
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const int = (def: number) => z.coerce.number().int().default(def);
 const num = (def: number) => z.coerce.number().default(def);
-const bool = (def: boolean) => z.enum(['true', 'false']).default(def ? 'true' : 'false').transform((v) => v === 'true');
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true');
 /** Comma-separated push-service hosts: `host`, `*.suffix`, optionally `:port` (443 otherwise). */
 const hostRules = csv.transform((entries, ctx) => {
   const rules: HostRule[] = [];
@@ -27,9 +36,17 @@ const envSchema = z.object({
   NEARCAST_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   NEARCAST_DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/nearcast'),
   /** Prefix for every topic and consumer group: lets tests and tenants share one cluster. */
-  NEARCAST_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+  NEARCAST_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
   NEARCAST_TOPIC_PARTITIONS: int(6).pipe(z.number().min(1).max(1000)),
-  NEARCAST_LOCATION_RETENTION_HOURS: num(24).pipe(z.number().positive().max(24 * 30)),
+  NEARCAST_LOCATION_RETENTION_HOURS: num(24).pipe(
+    z
+      .number()
+      .positive()
+      .max(24 * 30),
+  ),
   NEARCAST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   NEARCAST_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
@@ -55,7 +72,10 @@ const envSchema = z.object({
   NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE: int(120).pipe(z.number().min(0)),
   NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: int(6000).pipe(z.number().min(0)),
   /** Behind a load balancer: take the client address from X-Forwarded-For. */
-  NEARCAST_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  NEARCAST_TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** HTTP servers (gateway, dashboard, health): a request must arrive whole within this, headers within the next. */
   NEARCAST_HTTP_REQUEST_TIMEOUT_MS: int(10_000).pipe(z.number().min(100).max(600_000)),
   NEARCAST_HTTP_HEADERS_TIMEOUT_MS: int(5000).pipe(z.number().min(100).max(600_000)),
@@ -84,7 +104,10 @@ const envSchema = z.object({
   /** Service account JSON for FCM (HTTP v1); unset disables FCM delivery. */
   NEARCAST_FCM_SERVICE_ACCOUNT_FILE: z.string().optional(),
   /** host:port that all Google (FCM, OAuth) traffic is sent to: a local stand-in for tests and demos. */
-  NEARCAST_FCM_CONNECT_TO: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
+  NEARCAST_FCM_CONNECT_TO: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port')
+    .optional(),
   NEARCAST_PUSH_CONCURRENCY: int(64).pipe(z.number().min(1).max(1024)),
   /** Web Push endpoints are accepted and sent to only on these hosts (the browsers' push services by default). */
   NEARCAST_PUSH_ALLOWED_HOSTS: hostRules.default(DEFAULT_PUSH_HOSTS.join(',')),
@@ -146,7 +169,9 @@ function toConfig(e: z.infer<typeof envSchema>) {
       publishTimeoutMs: e.NEARCAST_PUBLISH_TIMEOUT_MS,
       maxClockSkewMs: e.NEARCAST_MAX_CLOCK_SKEW_SECONDS * 1000,
       trustProxy: e.NEARCAST_TRUST_PROXY,
-      admission: { maxPendingPings: e.NEARCAST_GATEWAY_MAX_PENDING_PINGS, maxPendingAgeMs: e.NEARCAST_GATEWAY_MAX_PENDING_MS,
+      admission: {
+        maxPendingPings: e.NEARCAST_GATEWAY_MAX_PENDING_PINGS,
+        maxPendingAgeMs: e.NEARCAST_GATEWAY_MAX_PENDING_MS,
         maxLoopDelayMs: e.NEARCAST_GATEWAY_MAX_LOOP_DELAY_MS,
         maxLoopUtilization: e.NEARCAST_GATEWAY_MAX_LOOP_UTILIZATION,
       },
@@ -168,10 +193,16 @@ function toConfig(e: z.infer<typeof envSchema>) {
     push: {
       vapid:
         e.NEARCAST_VAPID_PUBLIC_KEY && e.NEARCAST_VAPID_PRIVATE_KEY
-          ? { publicKey: e.NEARCAST_VAPID_PUBLIC_KEY, privateKey: e.NEARCAST_VAPID_PRIVATE_KEY, subject: e.NEARCAST_VAPID_SUBJECT }
+          ? {
+              publicKey: e.NEARCAST_VAPID_PUBLIC_KEY,
+              privateKey: e.NEARCAST_VAPID_PRIVATE_KEY,
+              subject: e.NEARCAST_VAPID_SUBJECT,
+            }
           : undefined,
       caFile: e.NEARCAST_PUSH_CA_FILE,
-      fcm: e.NEARCAST_FCM_SERVICE_ACCOUNT_FILE ? { serviceAccountFile: e.NEARCAST_FCM_SERVICE_ACCOUNT_FILE, connectTo: e.NEARCAST_FCM_CONNECT_TO } : undefined,
+      fcm: e.NEARCAST_FCM_SERVICE_ACCOUNT_FILE
+        ? { serviceAccountFile: e.NEARCAST_FCM_SERVICE_ACCOUNT_FILE, connectTo: e.NEARCAST_FCM_CONNECT_TO }
+        : undefined,
       concurrency: e.NEARCAST_PUSH_CONCURRENCY,
       allowedHosts: e.NEARCAST_PUSH_ALLOWED_HOSTS,
       allowPrivateAddresses: e.NEARCAST_PUSH_ALLOW_PRIVATE_ADDRESSES,
@@ -188,7 +219,10 @@ function toConfig(e: z.infer<typeof envSchema>) {
       learnEveryMs: e.NEARCAST_LEARN_INTERESTS_MS,
     },
     ops: {
-      health: e.NEARCAST_HEALTH_PORT === undefined ? undefined : { host: e.NEARCAST_HEALTH_HOST, port: e.NEARCAST_HEALTH_PORT },
+      health:
+        e.NEARCAST_HEALTH_PORT === undefined
+          ? undefined
+          : { host: e.NEARCAST_HEALTH_HOST, port: e.NEARCAST_HEALTH_PORT },
       shutdownTimeoutMs: Math.round(e.NEARCAST_SHUTDOWN_TIMEOUT_SECONDS * 1000),
       readyCacheMs: e.NEARCAST_READY_CACHE_MS,
       http: {
@@ -216,13 +250,23 @@ function toConfig(e: z.infer<typeof envSchema>) {
 function withMountedSecrets(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const out = { ...env };
   for (const [name, path] of Object.entries(env)) {
-    if (!name.startsWith('NEARCAST_') || !name.endsWith('_FILE') || !path || name === 'NEARCAST_PUSH_CA_FILE' || name === 'NEARCAST_FCM_SERVICE_ACCOUNT_FILE') continue;
+    if (
+      !name.startsWith('NEARCAST_') ||
+      !name.endsWith('_FILE') ||
+      !path ||
+      name === 'NEARCAST_PUSH_CA_FILE' ||
+      name === 'NEARCAST_FCM_SERVICE_ACCOUNT_FILE'
+    )
+      continue;
     const target = name.slice(0, -'_FILE'.length);
     if (out[target] !== undefined) continue;
     try {
       out[target] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw new NearcastError('CONFIG_INVALID', `invalid configuration:\n  ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new NearcastError(
+        'CONFIG_INVALID',
+        `invalid configuration:\n  ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   }
   return out;

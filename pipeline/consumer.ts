@@ -53,7 +53,14 @@ export interface RunningConsumer {
 
 export async function runConsumer<T>(o: ConsumerOptions<T>): Promise<RunningConsumer> {
   const fetch = o.fetch ?? { minBytes: 1, maxWaitMs: 250 };
-  const consumer = o.kafka.consumer({ groupId: o.groupId, maxWaitTimeInMs: fetch.maxWaitMs, minBytes: fetch.minBytes, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 10 } });
+  const consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    maxWaitTimeInMs: fetch.maxWaitMs,
+    minBytes: fetch.minBytes,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    retry: { retries: 10 },
+  });
   const joined = new Promise<void>((resolve) => {
     const off = consumer.on(consumer.events.GROUP_JOIN, () => {
       off();

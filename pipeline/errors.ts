@@ -60,7 +60,11 @@ export class NearcastError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; retryAfterSeconds?: number; details?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { cause?: unknown; retryAfterSeconds?: number; details?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'NearcastError';
     this.code = code;

@@ -34,7 +34,8 @@ export async function startHealthServer(
       res.end(body);
     };
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET') return send(405, 'application/json', '{"error":{"code":"METHOD_NOT_ALLOWED","message":"GET only"}}');
+    if (req.method !== 'GET')
+      return send(405, 'application/json', '{"error":{"code":"METHOD_NOT_ALLOWED","message":"GET only"}}');
     if (path === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
     if (path === '/readyz') {
       void ready(stopping).then(({ ready, checks }) =>
@@ -43,7 +44,10 @@ export async function startHealthServer(
       return;
     }
     if (path === '/metrics') {
-      void rt.metrics.registry.metrics().then((text) => send(200, rt.metrics.registry.contentType, text), (err: Error) => send(500, 'text/plain', err.message));
+      void rt.metrics.registry.metrics().then(
+        (text) => send(200, rt.metrics.registry.contentType, text),
+        (err: Error) => send(500, 'text/plain', err.message),
+      );
       return;
     }
     send(404, 'application/json', '{"error":{"code":"NOT_FOUND","message":"unknown path"}}');
@@ -56,10 +60,11 @@ export async function startHealthServer(
   return {
     port: (server.address() as AddressInfo).port,
     markStopping: () => void (stopping = true),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -76,7 +81,10 @@ export type ReadyChecks = Map<string, ReadyCheck>;
 /** A check met once `started` has resolved; until then it fails with `pending` (or with the start's own error). */
 export function settled(started: Promise<unknown>, pending: string): ReadyCheck {
   let state: { done: true } | { failed: string } | undefined;
-  started.then(() => (state = { done: true }), (err: Error) => (state = { failed: err.message }));
+  started.then(
+    () => (state = { done: true }),
+    (err: Error) => (state = { failed: err.message }),
+  );
   return async () => {
     if (state === undefined) throw new Error(pending);
     if ('failed' in state) throw new Error(state.failed);
@@ -84,23 +92,32 @@ export function settled(started: Promise<unknown>, pending: string): ReadyCheck 
 }
 
 /** Redis holds the state (state-restore.ts's epoch key): false after Redis lost its data, until a restore. */
-export const stateCheck = (redis: Pick<Runtime['redis'], 'exists'>, prefix: string): ReadyCheck => async () => {
-  if (!(await redis.exists(epochKey(prefix)))) throw new Error('state not restored');
-};
+export const stateCheck =
+  (redis: Pick<Runtime['redis'], 'exists'>, prefix: string): ReadyCheck =>
+  async () => {
+    if (!(await redis.exists(epochKey(prefix)))) throw new Error('state not restored');
+  };
 
 /** PostgreSQL answers a trivial query through the pool (for components that use the database). */
-export const postgresCheck = (pool: Pick<Runtime['pool'], 'query'>): ReadyCheck => () => pool.query('SELECT 1');
+export const postgresCheck =
+  (pool: Pick<Runtime['pool'], 'query'>): ReadyCheck =>
+  () =>
+    pool.query('SELECT 1');
 
 /**
  * Kafka, Redis and every extra check answer within the check timeout; shared
  * by the gateway's /readyz and the processors' health server.
  */
 export async function readiness(
-  rt: Pick<Runtime, 'admin' | 'redis'>, stopping: boolean, extra: ReadyChecks = new Map(),
+  rt: Pick<Runtime, 'admin' | 'redis'>,
+  stopping: boolean,
+  extra: ReadyChecks = new Map(),
 ): Promise<Readiness> {
   if (stopping) return { ready: false, checks: { shutdown: 'in progress' } };
   const all: Array<[string, ReadyCheck]> = [
-    ['kafka', () => rt.admin.describeCluster()], ['redis', () => rt.redis.ping()], ...extra,
+    ['kafka', () => rt.admin.describeCluster()],
+    ['redis', () => rt.redis.ping()],
+    ...extra,
   ];
   const results = await Promise.all(all.map(async ([name, fn]) => [name, await check(fn)] as const));
   return { ready: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
@@ -113,7 +130,10 @@ export async function readiness(
  * look slow and the instance unready. Shutdown still answers at once.
  */
 export function cachedReadiness(
-  rt: Pick<Runtime, 'admin' | 'redis'>, ttlMs: number, now: () => number = Date.now, extra: ReadyChecks = new Map(),
+  rt: Pick<Runtime, 'admin' | 'redis'>,
+  ttlMs: number,
+  now: () => number = Date.now,
+  extra: ReadyChecks = new Map(),
 ) {
   let last: { at: number; answer: Readiness } | undefined;
   let inFlight: Promise<Readiness> | undefined;
@@ -132,7 +152,10 @@ export function cachedReadiness(
 async function check(fn: () => Promise<unknown>): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('timed out')), CHECK_TIMEOUT_MS)))]);
+    await Promise.race([
+      fn(),
+      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('timed out')), CHECK_TIMEOUT_MS))),
+    ]);
     return 'ok';
   } catch (err) {
     // An AggregateError (every address of a host refused) has an empty message but a code.

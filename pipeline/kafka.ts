@@ -38,15 +38,23 @@ export function createKafka(config: Config, log: Logger, clientSuffix = ''): Kaf
     requestTimeout: 10_000,
     retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
     logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const { message, ...extra } = entry;
-      // Bounded producer retries are deliberate (a stuck write must become a 503, not a hang);
-      // the only cost kafkajs warns about is a possible duplicate ping, which is harmless.
-      if (String(message).startsWith('Limiting retries for the idempotent producer')) return;
-      const quiet = isTransientBrokerAnswer(String(message), extra['error']);
-      const fn = quiet ? kLog.debug.bind(kLog) : level <= logLevel.ERROR ? kLog.error.bind(kLog) : level === logLevel.WARN ? kLog.warn.bind(kLog) : kLog.debug.bind(kLog);
-      fn({ namespace: entry.namespace, ...extra }, String(message));
-    },
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...extra } = entry;
+        // Bounded producer retries are deliberate (a stuck write must become a 503, not a hang);
+        // the only cost kafkajs warns about is a possible duplicate ping, which is harmless.
+        if (String(message).startsWith('Limiting retries for the idempotent producer')) return;
+        const quiet = isTransientBrokerAnswer(String(message), extra['error']);
+        const fn = quiet
+          ? kLog.debug.bind(kLog)
+          : level <= logLevel.ERROR
+            ? kLog.error.bind(kLog)
+            : level === logLevel.WARN
+              ? kLog.warn.bind(kLog)
+              : kLog.debug.bind(kLog);
+        fn({ namespace: entry.namespace, ...extra }, String(message));
+      },
   });
 }
 
@@ -84,10 +92,18 @@ export async function ensureTopics(admin: Admin, config: Config, timeoutMs = 60_
 }
 
 /** Error types a broker gives while a topic or its leaders are still being set up. */
-const SETTLING = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'REQUEST_TIMED_OUT']);
+const SETTLING = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'REQUEST_TIMED_OUT',
+]);
 
 function isSettling(err: unknown): boolean {
-  for (let e = err as { type?: string; retriable?: boolean; originalError?: unknown; cause?: unknown } | undefined; e; ) {
+  for (
+    let e = err as { type?: string; retriable?: boolean; originalError?: unknown; cause?: unknown } | undefined;
+    e;
+  ) {
     if ((e.type && SETTLING.has(e.type)) || e.retriable === true) return true;
     e = (e.originalError ?? e.cause) as typeof e;
   }

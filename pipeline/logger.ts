@@ -5,9 +5,24 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 export const REDACT_PATHS = [
-  'lat', 'lng', '*.lat', '*.lng', '*.*.lat', '*.*.lng',
-  'token', '*.token', 'authorization', '*.authorization', 'req.headers.authorization',
-  'subscription', '*.subscription', 'keys', '*.keys', 'secret', '*.secret', '*.privateKey',
+  'lat',
+  'lng',
+  '*.lat',
+  '*.lng',
+  '*.*.lat',
+  '*.*.lng',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'subscription',
+  '*.subscription',
+  'keys',
+  '*.keys',
+  'secret',
+  '*.secret',
+  '*.privateKey',
 ];
 
 export function createLogger(level: string, name = 'nearcast'): Logger {

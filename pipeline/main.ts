@@ -15,7 +15,8 @@ export interface Running {
  * "not ready" (not a refused connection) while it catches up.
  */
 export async function runMain(
-  name: string, start: (rt: Runtime, config: Config, ready: ReadyChecks) => Promise<Running>,
+  name: string,
+  start: (rt: Runtime, config: Config, ready: ReadyChecks) => Promise<Running>,
 ): Promise<void> {
   let config: Config;
   try {

@@ -5,14 +5,30 @@
 import { BlockList, isIP } from 'node:net';
 
 const V4_SPECIAL: Array<[string, number]> = [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
-  ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ];
 // Global unicast (2000::/3) less its special-purpose blocks; everything else in IPv6 is refused
 // (::, ::1, fc00::/7 unique-local, fe80::/10 link-local, ff00::/8 multicast, 64:ff9b:1::/48, ...).
 const V6_GLOBAL: [string, number] = ['2000::', 3];
-const V6_SPECIAL: Array<[string, number]> = [['2001::', 23], ['2001:db8::', 32], ['3fff::', 20]];
+const V6_SPECIAL: Array<[string, number]> = [
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['3fff::', 20],
+];
 
 const v4Blocked = new BlockList();
 for (const [net, prefix] of V4_SPECIAL) v4Blocked.addSubnet(net, prefix, 'ipv4');

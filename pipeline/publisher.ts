@@ -38,7 +38,10 @@ export class BatchingPublisher {
   private pendingMessages = 0;
   private flushing = false;
 
-  constructor(private readonly producer: Producer, private readonly opts: PublisherOptions) {}
+  constructor(
+    private readonly producer: Producer,
+    private readonly opts: PublisherOptions,
+  ) {}
 
   publish(topic: string, messages: Message[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
@@ -82,7 +85,10 @@ export class BatchingPublisher {
         await this.producer.sendBatch({ topicMessages, acks: -1 });
         for (const p of batch) p.resolve();
       } catch (err) {
-        const e = new NearcastError('BROKER_UNAVAILABLE', 'the event log is unavailable; retry shortly', { cause: err, retryAfterSeconds: 1 });
+        const e = new NearcastError('BROKER_UNAVAILABLE', 'the event log is unavailable; retry shortly', {
+          cause: err,
+          retryAfterSeconds: 1,
+        });
         for (const p of batch) p.reject(e);
       } finally {
         this.sending = [];
@@ -108,7 +114,12 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new NearcastError('BROKER_UNAVAILABLE', `the event log did not acknowledge within ${ms} ms; retry shortly`, { retryAfterSeconds: 1 })),
+      () =>
+        reject(
+          new NearcastError('BROKER_UNAVAILABLE', `the event log did not acknowledge within ${ms} ms; retry shortly`, {
+            retryAfterSeconds: 1,
+          }),
+        ),
       ms,
     );
   });

@@ -71,7 +71,9 @@ export function checkEndpoint(endpoint: string, rules: readonly HostRule[]): { u
   if (url.username || url.password) return { reason: 'must not contain user information' };
   const literal = isIpLiteral(url.hostname);
   if (!hostAllowed(url, rules)) {
-    const reason = literal ? 'must name a push service, not an IP address' : `host ${url.host} is not an accepted push service`;
+    const reason = literal
+      ? 'must name a push service, not an IP address'
+      : `host ${url.host} is not an accepted push service`;
     return { reason };
   }
   return { url };

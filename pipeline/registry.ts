@@ -26,7 +26,10 @@ export class SchemaCodecs {
   private readonly codecs = new Map<string, Promise<Codec<unknown>>>();
 
   constructor(registryUrl: string) {
-    this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } });
+    this.registry = new SchemaRegistry({
+      host: registryUrl,
+      retry: { retries: 3, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 },
+    });
   }
 
   /** Registers (or finds) the schema for a topic's values and returns an encoder bound to its id. Cheap after the first call. */
@@ -58,7 +61,11 @@ export class SchemaCodecs {
           await new Promise((r) => setTimeout(r, 100 * attempt));
           continue;
         }
-        throw new NearcastError('SCHEMA_INVALID', `registering ${schemaFile} for ${topic} failed: ${(err as Error).message}`, { cause: err });
+        throw new NearcastError(
+          'SCHEMA_INVALID',
+          `registering ${schemaFile} for ${topic} failed: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     }
   }

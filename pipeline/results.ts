@@ -11,7 +11,7 @@ export type StepResult<T> =
 
 /** `empty` is only ever a batch step's result (nothing left to process), never a message's, so it is never counted. */
 export type DropReason =
-  | 'stale' | 'expired' | 'no_subscription' | 'duplicate' | 'inactive' | 'erased' | 'in_doubt' | 'empty';
+  'stale' | 'expired' | 'no_subscription' | 'duplicate' | 'inactive' | 'erased' | 'in_doubt' | 'empty';
 
 export const ok = <T>(value: T): StepResult<T> => ({ kind: 'ok', value });
 export const drop = (reason: DropReason): StepResult<never> => ({ kind: 'drop', reason });

@@ -40,7 +40,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const metrics = opts.metrics ?? createMetrics(undefined, { defaults: true });
   const kafka = createKafka(config, log, opts.name ? `-${opts.name}` : '');
   const admin = kafka.admin();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
   // ioredis reconnects by itself; say so in the log (at most every 5 s) instead of letting it print to stderr.
   let redisErrorLoggedAt = 0;
@@ -56,11 +61,23 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     timeoutMs: config.gateway.publishTimeoutMs,
     onBatch: (n) => metrics.publishBatchSize.observe(n),
   });
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.coupons.dbPoolSize, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.coupons.dbPoolSize,
+    connectionTimeoutMillis: 5000,
+  });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
   const codecs = new SchemaCodecs(config.registryUrl);
   return {
-    config, log, metrics, kafka, admin, producer, publisher, redis, pool,
+    config,
+    log,
+    metrics,
+    kafka,
+    admin,
+    producer,
+    publisher,
+    redis,
+    pool,
     codecs,
     changelog: new StateChangelog(publisher, codecs, topicNames(config.topics.prefix).stateChangelog),
     async close() {

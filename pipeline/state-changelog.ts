@@ -18,10 +18,16 @@ export interface StateWrite {
 }
 
 /** The compaction key: one per Redis key, or per hash field. */
-export const changelogKey = (redisKey: string, field?: string | null) => (field ? `${redisKey}\u0000${field}` : redisKey);
+export const changelogKey = (redisKey: string, field?: string | null) =>
+  field ? `${redisKey}\u0000${field}` : redisKey;
 
 export class StateChangelog {
-  constructor(private readonly publisher: BatchingPublisher, private readonly codecs: SchemaCodecs, readonly topic: string, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly publisher: BatchingPublisher,
+    private readonly codecs: SchemaCodecs,
+    readonly topic: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Durable in Kafka when this resolves; only then may Redis be written. */
   async record(writes: readonly StateWrite[]): Promise<void> {
@@ -30,7 +36,16 @@ export class StateChangelog {
     const messages: Message[] = await Promise.all(
       writes.map(async (w) => ({
         key: changelogKey(w.redisKey, w.field),
-        value: w.value === null ? null : await codec.encode({ redisKey: w.redisKey, field: w.field ?? null, json: JSON.stringify(w.value), ttlSeconds: w.ttlSeconds ?? 0, writtenTs: this.now() }),
+        value:
+          w.value === null
+            ? null
+            : await codec.encode({
+                redisKey: w.redisKey,
+                field: w.field ?? null,
+                json: JSON.stringify(w.value),
+                ttlSeconds: w.ttlSeconds ?? 0,
+                writtenTs: this.now(),
+              }),
       })),
     );
     await this.publisher.publish(this.topic, messages);

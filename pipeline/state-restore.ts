@@ -49,7 +49,10 @@ export async function ensureState(d: RestoreDeps): Promise<'intact' | 'restored'
     if (await d.redis.exists(epochKey(d.keyPrefix))) return waited ? 'waited' : 'intact';
     if ((await d.redis.set(lock, token, 'PX', LEASE_MS, 'NX')) === 'OK') break;
     if (Date.now() > until) {
-      throw new NearcastError('DEPENDENCY_UNAVAILABLE', 'another process is restoring Redis state and has not finished');
+      throw new NearcastError(
+        'DEPENDENCY_UNAVAILABLE',
+        'another process is restoring Redis state and has not finished',
+      );
     }
     waited = true;
     await new Promise((r) => setTimeout(r, 200));
@@ -111,7 +114,10 @@ async function readChangelog(d: RestoreDeps): Promise<Map<string, StateEntry | n
  * Drops every record of an erased user (erasure.ts): a writer that raced the
  * erasure may have recorded a value after the erasure's deletions.
  */
-export function honourErasures(prefix: string, entries: Map<string, StateEntry | null>): Map<string, StateEntry | null> {
+export function honourErasures(
+  prefix: string,
+  entries: Map<string, StateEntry | null>,
+): Map<string, StateEntry | null> {
   const erased = new Set<string>();
   for (const [key, e] of entries) {
     if (e && isTombstoneKey(prefix, key)) erased.add(key.slice(`${prefix}erased:`.length));
@@ -151,4 +157,3 @@ async function apply(redis: Redis, prefix: string, entries: Map<string, StateEnt
   }
   await p.exec();
 }
-

@@ -69,11 +69,19 @@ const app = await buildGateway(rt);
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 const key = secretKey(config.auth.tokenSecret);
 // Four eyes: a marketer creates and submits the campaign and offers, an approver approves them.
-const staff = { marketer: await signToken(key, { userId: 'demo-marketer', role: 'marketer' }), approver: await signToken(key, { userId: 'demo-approver', role: 'approver' }) };
+const staff = {
+  marketer: await signToken(key, { userId: 'demo-marketer', role: 'marketer' }),
+  approver: await signToken(key, { userId: 'demo-approver', role: 'approver' }),
+};
 
 const city = new City();
 const offerTitles = new Map<string, string>();
-const launched = await launchOffers(fetchCall(base), staff, city.offers.map((o) => ({ title: o.title, description: o.body, category: o.category, circles: o.circles })), { name: 'Demo city' });
+const launched = await launchOffers(
+  fetchCall(base),
+  staff,
+  city.offers.map((o) => ({ title: o.title, description: o.body, category: o.category, circles: o.circles })),
+  { name: 'Demo city' },
+);
 launched.offerIds.forEach((id, i) => offerTitles.set(id, city.offers[i]!.title));
 const matcher = await startMatcher(rt);
 const dispatcher = await startDispatcher(rt);
@@ -85,14 +93,25 @@ stopAll = async () => {
   await rt.close();
   await push.close();
 };
-console.log(`\nnearcast demo: gateway ${base}, ${city.offers.length} offers, ${PHONES} phones pinging every ${PING_EVERY_MS / 1000}s for ${SECONDS}s\n`);
+console.log(
+  `\nnearcast demo: gateway ${base}, ${city.offers.length} offers, ${PHONES} phones pinging every ${PING_EVERY_MS / 1000}s for ${SECONDS}s\n`,
+);
 
 const phones: Phone[] = [];
 const phoneByDevice = new Map<string, Phone>();
 for (let i = 0; i < PHONES; i++) {
   const device = push.newDevice();
-  const phone = new Phone(`phone-${String(i).padStart(3, '0')}`, city, device.id, await signToken(key, { userId: `user-${i}`, role: 'device' }));
-  const res = await fetch(`${base}/v1/push/subscriptions`, { method: 'POST', headers: { authorization: `Bearer ${phone.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'webpush', subscription: device.subscription }) });
+  const phone = new Phone(
+    `phone-${String(i).padStart(3, '0')}`,
+    city,
+    device.id,
+    await signToken(key, { userId: `user-${i}`, role: 'device' }),
+  );
+  const res = await fetch(`${base}/v1/push/subscriptions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${phone.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'webpush', subscription: device.subscription }),
+  });
   if (res.status !== 201) throw new Error(`registering a phone failed: ${res.status}`);
   phones.push(phone);
   phoneByDevice.set(device.id, phone);
@@ -109,7 +128,9 @@ push.on('push', (p: ReceivedPush) => {
     windowLatencies.push(ms);
   }
   const phone = phoneByDevice.get(p.deviceId);
-  console.log(`  push  ${phone?.name ?? p.deviceId}  «${payload.title}»  ping→push ${Number.isNaN(ms) ? '?' : `${ms} ms`}`);
+  console.log(
+    `  push  ${phone?.name ?? p.deviceId}  «${payload.title}»  ping→push ${Number.isNaN(ms) ? '?' : `${ms} ms`}`,
+  );
 });
 
 let pings = 0;
@@ -136,9 +157,12 @@ async function walk(phone: Phone) {
 
 async function counter(name: string, labels: Record<string, string> = {}) {
   const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return ((m?.values ?? []) as Array<{ value: number; labels: Record<string, unknown> }>).filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+  return ((m?.values ?? []) as Array<{ value: number; labels: Record<string, unknown> }>)
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((a, v) => a + v.value, 0);
 }
-const p99 = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]! : NaN);
+const p99 = (xs: number[]) =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]! : NaN;
 
 let lastPings = 0;
 const started = Date.now();
@@ -147,7 +171,9 @@ const summary = setInterval(() => {
     const stale = await counter('nearcast_dropped_total', { reason: 'stale' });
     const rate = (pings - lastPings) / 5;
     lastPings = pings;
-    console.log(`[${Math.round((Date.now() - started) / 1000)}s] ${rate.toFixed(0)} pings/s · ${push.received.length} pushes · ${stale} stale dropped · p99 ping→push ${p99(windowLatencies)} ms · ${failures} failed requests`);
+    console.log(
+      `[${Math.round((Date.now() - started) / 1000)}s] ${rate.toFixed(0)} pings/s · ${push.received.length} pushes · ${stale} stale dropped · p99 ping→push ${p99(windowLatencies)} ms · ${failures} failed requests`,
+    );
     windowLatencies = [];
   })();
 }, 5000);
@@ -161,7 +187,9 @@ clearInterval(summary);
 
 const sorted = [...latencies].sort((a, b) => a - b);
 const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))] ?? NaN;
-console.log(`\ndone: ${pings} pings accepted, ${push.received.length} coupons delivered, ping→push p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1) ?? NaN} ms; ${await counter('nearcast_dropped_total', { reason: 'stale' })} stale pings dropped`);
+console.log(
+  `\ndone: ${pings} pings accepted, ${push.received.length} coupons delivered, ping→push p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1) ?? NaN} ms; ${await counter('nearcast_dropped_total', { reason: 'stale' })} stale pings dropped`,
+);
 
 await cleanUp();
 process.exit(failures > pings / 10 ? 1 : 0);

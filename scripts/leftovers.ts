@@ -55,7 +55,9 @@ export async function leftovers(prefixes: string[], urls: StackUrls = DEFAULT_UR
   await admin.connect();
   try {
     const [topics, { groups }, subjects] = await Promise.all([
-      admin.listTopics(), admin.listGroups(), registrySubjects(urls.registryUrl),
+      admin.listTopics(),
+      admin.listGroups(),
+      registrySubjects(urls.registryUrl),
     ]);
     let keys = 0;
     await eachKeyBatch(redis, prefixes, async (batch) => (keys += batch.length));
@@ -80,8 +82,9 @@ export async function cleanPrefixes(prefixes: string[], urls: StackUrls = DEFAUL
       await fn();
     } catch (err) {
       // kafkajs names each group that could not go (a live member: NON_EMPTY_GROUP).
-      const failed = (err as { groups?: Array<{ groupId: string; error?: { type?: string } }> }).groups
-        ?.filter((g) => g.error);
+      const failed = (err as { groups?: Array<{ groupId: string; error?: { type?: string } }> }).groups?.filter(
+        (g) => g.error,
+      );
       const detail = failed?.map((g) => `${g.groupId} ${g.error?.type ?? ''}`).join(', ');
       problems.push(`${what}: ${detail || (err as Error).message}`);
     }

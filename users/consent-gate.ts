@@ -24,7 +24,10 @@ export class ConsentGate {
   /** Messages heard while a reload is under way: applied after it, so the older snapshot never wins. */
   private heardDuringReload: string[] | undefined;
 
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {}
 
   withdrawn(userId: string): boolean {
     return this.withdrawnIds.has(userId);

@@ -31,10 +31,15 @@ end
 return #KEYS
 `;
 
-type WithAppend = Redis & { nearcastDecisionsAppend(numKeys: number, ...keysThenArgs: Array<string | number>): Promise<number> };
+type WithAppend = Redis & {
+  nearcastDecisionsAppend(numKeys: number, ...keysThenArgs: Array<string | number>): Promise<number>;
+};
 
 export class DecisionLog {
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {
     if (!('nearcastDecisionsAppend' in redis)) redis.defineCommand('nearcastDecisionsAppend', { lua: APPEND });
   }
 

@@ -45,11 +45,14 @@ export async function eraseUser(d: ErasureDeps, userId: string): Promise<{ rows:
   const rows = await erasePostgres(d.pool, userId, erasedTs);
   await Promise.all([d.prefs.remove(userId), d.registrations.removeAll(userId)]);
   await d.changelog.record([{ redisKey: userKey(d.keyPrefix, 'geo', userId), value: null }]);
-  const ledger = (await scanAll(d.redis, userLedgerPattern(d.keyPrefix, userId)))
-    .filter((k) => isUserLedgerKey(d.keyPrefix, userId, k));
+  const ledger = (await scanAll(d.redis, userLedgerPattern(d.keyPrefix, userId))).filter((k) =>
+    isUserLedgerKey(d.keyPrefix, userId, k),
+  );
   const keys = [
-    userKey(d.keyPrefix, 'geo', userId), userKey(d.keyPrefix, 'decisions', userId),
-    ...userRateLimitKeys(d.keyPrefix, userId), ...ledger,
+    userKey(d.keyPrefix, 'geo', userId),
+    userKey(d.keyPrefix, 'decisions', userId),
+    ...userRateLimitKeys(d.keyPrefix, userId),
+    ...ledger,
   ];
   const removed = await d.redis.del(...keys);
   await d.revocations.revokeErased(userId); // the erased user's tokens die with their data
@@ -61,14 +64,16 @@ async function erasePostgres(pool: pg.Pool, userId: string, erasedTs: number): P
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(
-      'INSERT INTO erased_users (digest, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [erasureDigest(userId), new Date(erasedTs)],
-    );
+    await client.query('INSERT INTO erased_users (digest, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      erasureDigest(userId),
+      new Date(erasedTs),
+    ]);
     let rows = 0;
     for (const sql of PSEUDONYMIZE) rows += (await client.query(sql, [userId, pseudonym])).rowCount ?? 0;
     // Opens still waiting for their push count for nothing yet: deleted (the table is newer than some databases).
-    const { rows: [pending] } = await client.query<{ t: string | null }>(`SELECT to_regclass('pending_opens')::text AS t`);
+    const {
+      rows: [pending],
+    } = await client.query<{ t: string | null }>(`SELECT to_regclass('pending_opens')::text AS t`);
     if (pending?.t) {
       rows += (await client.query('DELETE FROM pending_opens WHERE user_id = $1', [userId])).rowCount ?? 0;
     }

@@ -8,8 +8,7 @@ import type { StateChangelog } from '../pipeline/state-changelog.ts';
 import { erasedError, tombstoneKey } from './erasure.ts';
 
 export type PushRegistration =
-  | { type: 'webpush'; endpoint: string; keys: { p256dh: string; auth: string } }
-  | { type: 'fcm'; token: string };
+  { type: 'webpush'; endpoint: string; keys: { p256dh: string; auth: string } } | { type: 'fcm'; token: string };
 // Stored registrations also carry `addedAt` (ms), which orders evictions.
 
 export interface StoredRegistration {
@@ -119,7 +118,10 @@ export class PushRegistrations {
    * epoch marker: atomically, so `intact: false` reliably says Redis lost its
    * data and an empty answer must not be trusted until the state is restored.
    */
-  async forUsers(userIds: Iterable<string>, epochKey: string): Promise<{ registrations: Map<string, StoredRegistration[]>; intact: boolean }> {
+  async forUsers(
+    userIds: Iterable<string>,
+    epochKey: string,
+  ): Promise<{ registrations: Map<string, StoredRegistration[]>; intact: boolean }> {
     const ids = [...new Set(userIds)];
     const tx = this.redis.multi().exists(epochKey);
     for (const id of ids) tx.hgetall(this.key(id));
@@ -128,7 +130,13 @@ export class PushRegistrations {
     ids.forEach((userId, i) => {
       const [err, hash] = results[i + 1] ?? [new Error('missing reply'), null];
       if (err) throw err;
-      registrations.set(userId, Object.entries((hash ?? {}) as Record<string, string>).map(([id, json]) => ({ id, registration: JSON.parse(json) as PushRegistration })));
+      registrations.set(
+        userId,
+        Object.entries((hash ?? {}) as Record<string, string>).map(([id, json]) => ({
+          id,
+          registration: JSON.parse(json) as PushRegistration,
+        })),
+      );
     });
     return { registrations, intact: results[0]?.[1] === 1 };
   }

@@ -46,7 +46,10 @@ export function verdict(n: number, ttlMs: number, limit: Limit): Verdict {
 
 /** Turns a refusal into the RATE_LIMITED error (429 + Retry-After at the gateway). */
 export function throwIfLimited(v: Verdict, what: string): void {
-  if (!v.allowed) throw new NearcastError('RATE_LIMITED', `too many ${what}; retry in ${v.retryAfterSeconds} s`, { retryAfterSeconds: v.retryAfterSeconds });
+  if (!v.allowed)
+    throw new NearcastError('RATE_LIMITED', `too many ${what}; retry in ${v.retryAfterSeconds} s`, {
+      retryAfterSeconds: v.retryAfterSeconds,
+    });
 }
 
 export class RateLimiter {
@@ -57,7 +60,10 @@ export class RateLimiter {
   private pending = new Map<number, PendingHit[]>();
   private scheduled = false;
 
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {
     if (!('nearcastHits' in redis)) redis.defineCommand('nearcastHits', { lua: SCRIPT });
   }
 
@@ -80,7 +86,8 @@ export class RateLimiter {
     const batches = this.pending;
     this.pending = new Map();
     for (const [windowMs, hits] of batches) {
-      for (let i = 0; i < hits.length; i += MAX_KEYS_PER_CALL) void this.send(windowMs, hits.slice(i, i + MAX_KEYS_PER_CALL));
+      for (let i = 0; i < hits.length; i += MAX_KEYS_PER_CALL)
+        void this.send(windowMs, hits.slice(i, i + MAX_KEYS_PER_CALL));
     }
   }
 

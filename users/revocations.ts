@@ -35,7 +35,10 @@ export interface ChannelListener {
 export function listenChannel(redis: Redis, channel: string, l: ChannelListener): Redis {
   const sub = redis.duplicate({ lazyConnect: true, autoResubscribe: false });
   sub.on('ready', () => {
-    sub.subscribe(channel).then(() => l.subscribed(), () => undefined);
+    sub.subscribe(channel).then(
+      () => l.subscribed(),
+      () => undefined,
+    );
   });
   sub.on('close', () => l.closed());
   sub.on('error', () => undefined); // it reconnects by itself; the callers cover the gap
@@ -50,7 +53,12 @@ export class Revocations {
   /** When the current subscription was confirmed; undefined while there is none. */
   private subscribedAt: number | undefined;
 
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string, private readonly changelog: StateChangelog, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly changelog: StateChangelog,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private key(subject: string): string {
     return userKey(this.keyPrefix, 'revoked', subject);

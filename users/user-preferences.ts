@@ -35,7 +35,13 @@ export interface UserPreferences {
 
 /** A user we know nothing about: consent was collected by the app before it sent pings. */
 export const DEFAULT_PREFERENCES: UserPreferences = {
-  interests: {}, segments: [], consent: true, quietHours: null, timeZone: 'UTC', locale: 'en', updatedTs: 0,
+  interests: {},
+  segments: [],
+  consent: true,
+  quietHours: null,
+  timeZone: 'UTC',
+  locale: 'en',
+  updatedTs: 0,
 };
 
 const MAX_CAS_ATTEMPTS = 20;
@@ -57,7 +63,11 @@ export class PreferenceStore {
   /** Without a changelog the store only reads (matchers); writers must pass one. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string, private readonly changelog?: StateChangelog) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly changelog?: StateChangelog,
+  ) {}
 
   private key(userId: string): string {
     return userKey(this.keyPrefix, 'prefs', userId);
@@ -74,7 +84,10 @@ export class PreferenceStore {
    * since it was read; otherwise read again and retry. The last record on
    * the changelog is therefore always the value Redis holds.
    */
-  async update(userId: string, mutate: (current: UserPreferences | undefined) => UserPreferences): Promise<UserPreferences> {
+  async update(
+    userId: string,
+    mutate: (current: UserPreferences | undefined) => UserPreferences,
+  ): Promise<UserPreferences> {
     // Writers in this process take turns per user; the compare-and-set handles the other processes.
     const key = this.key(userId);
     const turn = (this.queues.get(key) ?? Promise.resolve()).then(() => this.compareAndSet(key, userId, mutate));
@@ -85,7 +98,10 @@ export class PreferenceStore {
   }
 
   /** update(), answering undefined for an erased user instead of failing (background writers skip such users). */
-  async updateUnlessErased(userId: string, mutate: (current: UserPreferences | undefined) => UserPreferences): Promise<UserPreferences | undefined> {
+  async updateUnlessErased(
+    userId: string,
+    mutate: (current: UserPreferences | undefined) => UserPreferences,
+  ): Promise<UserPreferences | undefined> {
     try {
       return await this.update(userId, mutate);
     } catch (err) {
@@ -94,7 +110,11 @@ export class PreferenceStore {
     }
   }
 
-  private async compareAndSet(key: string, userId: string, mutate: (current: UserPreferences | undefined) => UserPreferences): Promise<UserPreferences> {
+  private async compareAndSet(
+    key: string,
+    userId: string,
+    mutate: (current: UserPreferences | undefined) => UserPreferences,
+  ): Promise<UserPreferences> {
     const tombstone = tombstoneKey(this.keyPrefix, userId);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const [raw, erased] = await this.redis.mget(key, tombstone);
@@ -118,7 +138,11 @@ export class PreferenceStore {
       }
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
     }
-    throw new NearcastError('DEPENDENCY_UNAVAILABLE', `preferences of ${userId} kept changing under ${MAX_CAS_ATTEMPTS} attempts to update them`, { retryAfterSeconds: 1 });
+    throw new NearcastError(
+      'DEPENDENCY_UNAVAILABLE',
+      `preferences of ${userId} kept changing under ${MAX_CAS_ATTEMPTS} attempts to update them`,
+      { retryAfterSeconds: 1 },
+    );
   }
 
   async remove(userId: string): Promise<void> {

@@ -47,7 +47,20 @@ export interface ClientCeiling {
 /** A fresh topic configured like `locations`, deleted after `fn`. */
 async function withTopic<T>(admin: Admin, opts: BrokerOptions, fn: (topic: string) => Promise<T>): Promise<T> {
   const topic = `bench.broker.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.locations`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: opts.partitions, replicationFactor: -1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: String(opts.retentionMs) }] }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [
+      {
+        topic,
+        numPartitions: opts.partitions,
+        replicationFactor: -1,
+        configEntries: [
+          { name: 'cleanup.policy', value: 'delete' },
+          { name: 'retention.ms', value: String(opts.retentionMs) },
+        ],
+      },
+    ],
+    waitForLeaders: true,
+  });
   try {
     return await fn(topic);
   } finally {
@@ -57,12 +70,22 @@ async function withTopic<T>(admin: Admin, opts: BrokerOptions, fn: (topic: strin
 
 /** kafkajs alone, in its own process, producing the producer tool's records as fast as it can. */
 export async function kafkajsCeiling(admin: Admin, opts: BrokerOptions): Promise<ClientCeiling> {
-  return withTopic(admin, opts, (topic) => new Promise<ClientCeiling>((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', PRODUCER, topic, String(opts.records), String(pingRecordBytes(7))], { timeout: opts.timeoutS * 1000, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`kafkajs producer: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ClientCeiling);
-    });
-  }));
+  return withTopic(
+    admin,
+    opts,
+    (topic) =>
+      new Promise<ClientCeiling>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', PRODUCER, topic, String(opts.records), String(pingRecordBytes(7))],
+          { timeout: opts.timeoutS * 1000, maxBuffer: 1024 * 1024 },
+          (err, stdout, stderr) => {
+            if (err) return reject(new Error(`kafkajs producer: ${err.message}\n${stderr}`));
+            resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ClientCeiling);
+          },
+        );
+      }),
+  );
 }
 
 export async function producerPerformance(admin: Admin, opts: BrokerOptions): Promise<BrokerResult> {
@@ -71,14 +94,43 @@ export async function producerPerformance(admin: Admin, opts: BrokerOptions): Pr
     const out = await new Promise<string>((resolve, reject) => {
       execFile(
         'bash',
-        ['-c', `. "${ENV}" && kafka_java "$@"`, 'producer-perf', 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(opts.records), '--record-size', String(recordBytes), '--throughput', '-1',
-          '--producer-props', 'bootstrap.servers=127.0.0.1:9092', 'acks=all', 'enable.idempotence=true', 'compression.type=none'],
+        [
+          '-c',
+          `. "${ENV}" && kafka_java "$@"`,
+          'producer-perf',
+          'org.apache.kafka.tools.ProducerPerformance',
+          '--topic',
+          topic,
+          '--num-records',
+          String(opts.records),
+          '--record-size',
+          String(recordBytes),
+          '--throughput',
+          '-1',
+          '--producer-props',
+          'bootstrap.servers=127.0.0.1:9092',
+          'acks=all',
+          'enable.idempotence=true',
+          'compression.type=none',
+        ],
         { timeout: opts.timeoutS * 1000, maxBuffer: 4 * 1024 * 1024 },
-        (err, stdout, stderr) => (err && !stdout.includes('records sent') ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        (err, stdout, stderr) =>
+          err && !stdout.includes('records sent') ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       );
     });
-    const last = out.trim().split('\n').filter((l) => l.includes('records/sec')).at(-1) ?? '';
+    const last =
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('records/sec'))
+        .at(-1) ?? '';
     const m = /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency/.exec(last);
-    return { recordsPerSec: m ? Math.round(Number(m[1])) : NaN, mbPerSec: m ? Number(m[2]) : NaN, avgLatencyMs: m ? Number(m[3]) : NaN, recordBytes, raw: last };
+    return {
+      recordsPerSec: m ? Math.round(Number(m[1])) : NaN,
+      mbPerSec: m ? Number(m[2]) : NaN,
+      avgLatencyMs: m ? Number(m[3]) : NaN,
+      recordBytes,
+      raw: last,
+    };
   });
 }

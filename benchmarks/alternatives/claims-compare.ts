@@ -32,9 +32,14 @@ export interface ClaimsPlan {
 /** Units per coupon in the throughput rounds: more than either design gives away in a round. */
 const THROUGHPUT_CAP = 300_000;
 
-const median = (runs: ClaimRun[]) => [...runs].sort((a, b) => a.claimsPerSec - b.claimsPerSec)[Math.floor((runs.length - 1) / 2)]!;
+const median = (runs: ClaimRun[]) =>
+  [...runs].sort((a, b) => a.claimsPerSec - b.claimsPerSec)[Math.floor((runs.length - 1) / 2)]!;
 
-export async function compareClaims(postgresUrl: string, plan: ClaimsPlan, log: (l: string) => void): Promise<ClaimsComparison> {
+export async function compareClaims(
+  postgresUrl: string,
+  plan: ClaimsPlan,
+  log: (l: string) => void,
+): Promise<ClaimsComparison> {
   const designs = {
     rowLock: () => rowLockDesign(postgresUrl, plan.poolSize),
     nearcast: () => nearcastClaimDesign(postgresUrl, plan.poolSize),
@@ -44,12 +49,18 @@ export async function compareClaims(postgresUrl: string, plan: ClaimsPlan, log: 
     const runs = { rowLock: [] as ClaimRun[], nearcast: [] as ClaimRun[] };
     for (let round = 0; round < plan.rounds; round++) {
       const order = round % 2 === 0 ? (['rowLock', 'nearcast'] as const) : (['nearcast', 'rowLock'] as const);
-      for (const name of order) runs[name].push(await drive(designs[name](), THROUGHPUT_CAP, concurrency, plan.seconds));
-      log(`claims at ${concurrency} concurrent: round ${round + 1}/${plan.rounds}: row lock ${runs.rowLock.at(-1)!.claimsPerSec}/s, nearcast ${runs.nearcast.at(-1)!.claimsPerSec}/s`);
+      for (const name of order)
+        runs[name].push(await drive(designs[name](), THROUGHPUT_CAP, concurrency, plan.seconds));
+      log(
+        `claims at ${concurrency} concurrent: round ${round + 1}/${plan.rounds}: row lock ${runs.rowLock.at(-1)!.claimsPerSec}/s, nearcast ${runs.nearcast.at(-1)!.claimsPerSec}/s`,
+      );
     }
     byConcurrency.push({
-      concurrency, rowLock: median(runs.rowLock), nearcast: median(runs.nearcast),
-      rowLockRounds: runs.rowLock.map((r) => r.claimsPerSec), nearcastRounds: runs.nearcast.map((r) => r.claimsPerSec),
+      concurrency,
+      rowLock: median(runs.rowLock),
+      nearcast: median(runs.nearcast),
+      rowLockRounds: runs.rowLock.map((r) => r.claimsPerSec),
+      nearcastRounds: runs.nearcast.map((r) => r.claimsPerSec),
     });
   }
   const capCheck = await drive(designs.nearcast(), 200, Math.max(...plan.concurrencies), Math.min(plan.seconds, 4));

@@ -25,21 +25,34 @@ export interface ClaimRun {
 }
 
 /** `concurrency` claimers, each a distinct stream of users, for `seconds`; then the cap is checked against the store. */
-export async function driveClaims(d: ClaimDesign, cap: number, concurrency: number, seconds: number): Promise<ClaimRun> {
+export async function driveClaims(
+  d: ClaimDesign,
+  cap: number,
+  concurrency: number,
+  seconds: number,
+): Promise<ClaimRun> {
   await d.setup(cap);
   let attempts = 0;
   let granted = 0;
   const end = Date.now() + seconds * 1000;
   const start = Date.now();
-  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
-    for (let i = 0; Date.now() < end && i < 10_000_000; i++) {
-      attempts++;
-      if (await d.claim(`user-${w}-${i}`)) granted++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      for (let i = 0; Date.now() < end && i < 10_000_000; i++) {
+        attempts++;
+        if (await d.claim(`user-${w}-${i}`)) granted++;
+      }
+    }),
+  );
   const elapsed = (Date.now() - start) / 1000;
   const stored = await d.given();
-  return { claimsPerSec: Math.round(granted / elapsed), attempts, granted, cap, overAllocated: Math.max(0, stored - cap, granted - cap) };
+  return {
+    claimsPerSec: Math.round(granted / elapsed),
+    attempts,
+    granted,
+    cap,
+    overAllocated: Math.max(0, stored - cap, granted - cap),
+  };
 }
 
 /** Seed 001's design: a coupon row with a remaining count, locked per claim; one claim per user per coupon. */
@@ -65,13 +78,20 @@ export function rowLockDesign(serverUrl: string, poolSize: number): ClaimDesign 
       const c = await pool!.connect();
       try {
         await c.query('BEGIN');
-        const { rows } = await c.query<{ remaining: number }>({ name: 'lock', text: 'SELECT remaining FROM coupons WHERE coupon_id = 1 FOR UPDATE' });
+        const { rows } = await c.query<{ remaining: number }>({
+          name: 'lock',
+          text: 'SELECT remaining FROM coupons WHERE coupon_id = 1 FOR UPDATE',
+        });
         if (!rows[0] || rows[0].remaining <= 0) {
           await c.query('ROLLBACK');
           return false;
         }
         await c.query({ name: 'take', text: 'UPDATE coupons SET remaining = remaining - 1 WHERE coupon_id = 1' });
-        await c.query({ name: 'record', text: "INSERT INTO claims (coupon_id, user_id, expires_at) VALUES (1, $1, now() + interval '5 minutes')", values: [userId] });
+        await c.query({
+          name: 'record',
+          text: "INSERT INTO claims (coupon_id, user_id, expires_at) VALUES (1, $1, now() + interval '5 minutes')",
+          values: [userId],
+        });
         await c.query('COMMIT');
         return true;
       } catch (err) {

@@ -35,7 +35,11 @@ export interface LookupResult {
 }
 
 /** Runs `pass` (one lookup of every ping, returning hits) repeatedly for at least `seconds`; lookups per second. */
-export async function timed(pings: number, seconds: number, pass: () => Promise<number> | number): Promise<{ perSec: number; matches: number }> {
+export async function timed(
+  pings: number,
+  seconds: number,
+  pass: () => Promise<number> | number,
+): Promise<{ perSec: number; matches: number }> {
   const matches = await pass(); // warm-up pass (JIT, plan cache, connections), also the agreement check
   const start = process.hrtime.bigint();
   let done = 0;

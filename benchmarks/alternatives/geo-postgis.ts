@@ -40,25 +40,44 @@ export async function postgisGeo(data: GeoData, serverUrl: string) {
   const pool = new pg.Pool({ connectionString: `${serverUrl}/${DB}`, max: 2 });
   pool.on('error', () => {}); // idle clients cut off when the scratch database is dropped
   await pool.query('CREATE EXTENSION IF NOT EXISTS postgis');
-  await pool.query('CREATE TABLE bench_offers (id int PRIMARY KEY, centre geography(Point, 4326) NOT NULL, radius_m float8 NOT NULL, area geometry(Polygon, 4326) NOT NULL)');
+  await pool.query(
+    'CREATE TABLE bench_offers (id int PRIMARY KEY, centre geography(Point, 4326) NOT NULL, radius_m float8 NOT NULL, area geometry(Polygon, 4326) NOT NULL)',
+  );
   await pool.query(
     `INSERT INTO bench_offers SELECT i, ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography, r,
        ST_Buffer(ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography, r, 'quad_segs=16')::geometry
      FROM unnest($1::int[], $2::float8[], $3::float8[], $4::float8[]) AS t(i, lng, lat, r)`,
-    [data.offers.map((_, i) => i), data.offers.map((o) => o.lng), data.offers.map((o) => o.lat), data.offers.map((o) => o.radiusM)],
+    [
+      data.offers.map((_, i) => i),
+      data.offers.map((o) => o.lng),
+      data.offers.map((o) => o.lat),
+      data.offers.map((o) => o.radiusM),
+    ],
   );
-  await pool.query('CREATE INDEX ON bench_offers USING gist (centre); CREATE INDEX ON bench_offers USING gist (area); ANALYZE bench_offers');
+  await pool.query(
+    'CREATE INDEX ON bench_offers USING gist (centre); CREATE INDEX ON bench_offers USING gist (area); ANALYZE bench_offers',
+  );
   const lngs = Array.from(data.lngs);
   const lats = Array.from(data.lats);
 
   const passWith = (name: keyof typeof QUERIES) => async () => {
     const jobs: Array<Promise<number>> = [];
     for (let i = 0; i < lats.length; i += BATCH) {
-      jobs.push(pool.query<{ hits: number }>({ name, text: QUERIES[name], values: [lngs.slice(i, i + BATCH), lats.slice(i, i + BATCH)] }).then((r) => r.rows[0]!.hits));
+      jobs.push(
+        pool
+          .query<{ hits: number }>({
+            name,
+            text: QUERIES[name],
+            values: [lngs.slice(i, i + BATCH), lats.slice(i, i + BATCH)],
+          })
+          .then((r) => r.rows[0]!.hits),
+      );
     }
     return (await Promise.all(jobs)).reduce((a, b) => a + b, 0);
   };
-  const plan = await pool.query(`EXPLAIN ${QUERIES.dwithin.replace('$1::float8[]', "'{4.9}'::float8[]").replace('$2::float8[]', "'{52.37}'::float8[]")}`);
+  const plan = await pool.query(
+    `EXPLAIN ${QUERIES.dwithin.replace('$1::float8[]', "'{4.9}'::float8[]").replace('$2::float8[]', "'{52.37}'::float8[]")}`,
+  );
   return {
     dwithin: passWith('dwithin'),
     covers: passWith('covers'),

@@ -17,7 +17,8 @@ export async function redisGeo(data: GeoData, url: string) {
 
   const batch = async (from: number, to: number) => {
     const p = redis.pipeline();
-    for (let i = from; i < to; i++) p.geosearch(key, 'FROMLONLAT', data.lngs[i]!, data.lats[i]!, 'BYRADIUS', MAX_RADIUS_M, 'm', 'WITHDIST');
+    for (let i = from; i < to; i++)
+      p.geosearch(key, 'FROMLONLAT', data.lngs[i]!, data.lats[i]!, 'BYRADIUS', MAX_RADIUS_M, 'm', 'WITHDIST');
     const res = (await p.exec()) ?? [];
     let hits = 0;
     for (const [err, rows] of res) {
@@ -30,7 +31,10 @@ export async function redisGeo(data: GeoData, url: string) {
     let hits = 0;
     const n = data.lats.length;
     for (let i = 0; i < n; i += 2 * BATCH) {
-      const [a, b] = await Promise.all([batch(i, Math.min(n, i + BATCH)), batch(Math.min(n, i + BATCH), Math.min(n, i + 2 * BATCH))]);
+      const [a, b] = await Promise.all([
+        batch(i, Math.min(n, i + BATCH)),
+        batch(Math.min(n, i + BATCH), Math.min(n, i + 2 * BATCH)),
+      ]);
       hits += a + b;
     }
     return hits;

@@ -74,30 +74,60 @@ const INTERVAL_MS = 2000;
 /** Offered load: one ping per request is offered 20,000/s; batches more, since they go further per request. */
 const rateFor = (pingsPerRequest: number) => (pingsPerRequest >= 100 ? 10 : pingsPerRequest > 1 ? 3 : 1);
 
-export async function measureIngest(seconds: number, log: (l: string) => void, opts: IngestOptions = {}): Promise<IngestResult> {
+export async function measureIngest(
+  seconds: number,
+  log: (l: string) => void,
+  opts: IngestOptions = {},
+): Promise<IngestResult> {
   const sizes = opts.pingsPerRequest ?? [1, 10, 100];
   const rounds = opts.rounds ?? 3;
-  const sys = await startSystem({ offers: [], partitions: 6, gatewayOnly: true, log, profile: opts.profile ? ['gateway'] : [], productEnv: opts.productEnv });
+  const sys = await startSystem({
+    offers: [],
+    partitions: 6,
+    gatewayOnly: true,
+    log,
+    profile: opts.profile ? ['gateway'] : [],
+    productEnv: opts.productEnv,
+  });
   const floor = (opts.floor ?? true) ? startChild('http-floor', 'benchmarks/procs/http-floor.ts', [], {}) : undefined;
   const runs: IngestRun[] = [];
   try {
-    const targets: Target[] = [{ name: 'gateway', baseUrl: sys.baseUrl, pid: sys.children.gateway.proc.pid!, tokenSecret: sys.config.auth.tokenSecret }];
-    if (floor) targets.unshift({ name: 'http-floor', baseUrl: (await nextMessage<{ baseUrl: string }>(floor, 'ready', 60_000)).baseUrl, pid: floor.proc.pid!, tokenSecret: sys.config.auth.tokenSecret });
+    const targets: Target[] = [
+      {
+        name: 'gateway',
+        baseUrl: sys.baseUrl,
+        pid: sys.children.gateway.proc.pid!,
+        tokenSecret: sys.config.auth.tokenSecret,
+      },
+    ];
+    if (floor)
+      targets.unshift({
+        name: 'http-floor',
+        baseUrl: (await nextMessage<{ baseUrl: string }>(floor, 'ready', 60_000)).baseUrl,
+        pid: floor.proc.pid!,
+        tokenSecret: sys.config.auth.tokenSecret,
+      });
     const variants = targets.flatMap((t) => (t.name === 'gateway' ? sizes : [1]).map((size) => ({ t, size })));
     for (let round = 0; round < rounds; round++) {
       for (const { t, size } of variants) {
         const run = await measureOnce(t, seconds, size);
         runs.push(run);
-        log(`ingest round ${round + 1}/${rounds}, ${t.name}, ${size} per request: ${run.perSec} pings/s acknowledged (offered ${run.offeredPerSec}/s), ${t.name} at ${run.cpuCores} cores, loadgen at ${run.loadgenCpuCores}, ${run.avgPublishBatch} per produce call, requests ${JSON.stringify(run.byStatus)}`);
+        log(
+          `ingest round ${round + 1}/${rounds}, ${t.name}, ${size} per request: ${run.perSec} pings/s acknowledged (offered ${run.offeredPerSec}/s), ${t.name} at ${run.cpuCores} cores, loadgen at ${run.loadgenCpuCores}, ${run.avgPublishBatch} per produce call, requests ${JSON.stringify(run.byStatus)}`,
+        );
       }
     }
   } finally {
     if (floor) await stopChild(floor, 3000);
     await sys.teardown();
   }
-  const of = (target: IngestTarget, size: number) => runs.filter((r) => r.target === target && r.pingsPerRequest === size);
+  const of = (target: IngestTarget, size: number) =>
+    runs.filter((r) => r.target === target && r.pingsPerRequest === size);
   const one = of('gateway', 1);
-  const medians = (rs: IngestRun[]) => ({ perSec: median(rs.map((r) => r.perSec)), cores: median(rs.map((r) => r.cpuCores)) });
+  const medians = (rs: IngestRun[]) => ({
+    perSec: median(rs.map((r) => r.perSec)),
+    cores: median(rs.map((r) => r.cpuCores)),
+  });
   const ten = of('gateway', 10);
   const hundred = of('gateway', 100);
   const bare = of('http-floor', 1);
@@ -106,12 +136,18 @@ export async function measureIngest(seconds: number, log: (l: string) => void, o
     ackMaxMs: Math.max(0, ...one.map((r) => r.ackMaxMs)),
     gatewayCpuCores: median(one.map((r) => r.cpuCores)),
     offeredPerSec: median(one.map((r) => r.offeredPerSec)),
-    ...(ten.length ? { gatewayBatched10PerSec: medians(ten).perSec, gatewayBatched10CpuCores: medians(ten).cores } : {}),
-    ...(hundred.length ? { gatewayBatched100PerSec: medians(hundred).perSec, gatewayBatched100CpuCores: medians(hundred).cores } : {}),
+    ...(ten.length
+      ? { gatewayBatched10PerSec: medians(ten).perSec, gatewayBatched10CpuCores: medians(ten).cores }
+      : {}),
+    ...(hundred.length
+      ? { gatewayBatched100PerSec: medians(hundred).perSec, gatewayBatched100CpuCores: medians(hundred).cores }
+      : {}),
     ...(bare.length ? { httpFloorPerSec: medians(bare).perSec, httpFloorCpuCores: medians(bare).cores } : {}),
     runs,
   };
-  log(`ingest: gateway alone acknowledged ${result.gatewayPerSec} pings/s one per request${ten.length ? `, ${result.gatewayBatched10PerSec} ten per request` : ''}${hundred.length ? `, ${result.gatewayBatched100PerSec} a hundred per request` : ''}${bare.length ? `; bare HTTP floor ${result.httpFloorPerSec} requests/s` : ''} (medians of ${rounds})`);
+  log(
+    `ingest: gateway alone acknowledged ${result.gatewayPerSec} pings/s one per request${ten.length ? `, ${result.gatewayBatched10PerSec} ten per request` : ''}${hundred.length ? `, ${result.gatewayBatched100PerSec} a hundred per request` : ''}${bare.length ? `; bare HTTP floor ${result.httpFloorPerSec} requests/s` : ''} (medians of ${rounds})`,
+  );
   return result;
 }
 
@@ -127,8 +163,18 @@ async function measureOnce(target: Target, seconds: number, pingsPerRequest: num
   try {
     const warmS = 4;
     const setup: LoadgenSetup = {
-      type: 'setup', baseUrl: target.baseUrl, tokenSecret: target.tokenSecret, phones: PHONES, intervalMs: INTERVAL_MS,
-      phases: [{ untilS: warmS + seconds, rate: rateFor(pingsPerRequest) }], city: DEFAULT_CITY, seed: 9, connections: 1024, maxInFlight: 4096, subscriptions: [], register: false,
+      type: 'setup',
+      baseUrl: target.baseUrl,
+      tokenSecret: target.tokenSecret,
+      phones: PHONES,
+      intervalMs: INTERVAL_MS,
+      phases: [{ untilS: warmS + seconds, rate: rateFor(pingsPerRequest) }],
+      city: DEFAULT_CITY,
+      seed: 9,
+      connections: 1024,
+      maxInFlight: 4096,
+      subscriptions: [],
+      register: false,
       pingsPerRequest,
     };
     loadgen.proc.send(setup);
@@ -140,9 +186,17 @@ async function measureOnce(target: Target, seconds: number, pingsPerRequest: num
     loadgen.proc.send({ type: 'start' });
     const start = Date.now();
     await new Promise((r) => setTimeout(r, warmS * 1000));
-    const [cpu0, gen0, batch0] = [sampleProc(pid)?.cpuSeconds ?? NaN, sampleProc(genPid)?.cpuSeconds ?? NaN, await publishBatches(target.baseUrl)];
+    const [cpu0, gen0, batch0] = [
+      sampleProc(pid)?.cpuSeconds ?? NaN,
+      sampleProc(genPid)?.cpuSeconds ?? NaN,
+      await publishBatches(target.baseUrl),
+    ];
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const [cpu1, gen1, batch1] = [sampleProc(pid)?.cpuSeconds ?? NaN, sampleProc(genPid)?.cpuSeconds ?? NaN, await publishBatches(target.baseUrl)];
+    const [cpu1, gen1, batch1] = [
+      sampleProc(pid)?.cpuSeconds ?? NaN,
+      sampleProc(genPid)?.cpuSeconds ?? NaN,
+      await publishBatches(target.baseUrl),
+    ];
     loadgen.proc.send({ type: 'stop' });
     await nextMessage(loadgen, 'stopped', 60_000).catch(() => undefined);
     const win = ticks.filter((t) => t.t > start + warmS * 1000 && t.t <= start + (warmS + seconds) * 1000);
@@ -167,6 +221,8 @@ async function measureOnce(target: Target, seconds: number, pingsPerRequest: num
 /** Messages and produce calls so far, from the gateway's publish-batch histogram. */
 async function publishBatches(baseUrl: string): Promise<{ sum: number; count: number }> {
   const samples = parsePromText(await (await fetch(`${baseUrl}/metrics`)).text());
-  return { sum: sumOf(samples, 'nearcast_publish_batch_messages_sum'), count: sumOf(samples, 'nearcast_publish_batch_messages_count') };
+  return {
+    sum: sumOf(samples, 'nearcast_publish_batch_messages_sum'),
+    count: sumOf(samples, 'nearcast_publish_batch_messages_count'),
+  };
 }
-

@@ -34,7 +34,13 @@ export class Observer {
   private stale = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly start: number, private readonly pids: Record<string, number>, private readonly matcherMetricsUrl: string, private readonly label: string, private readonly totalS: number) {}
+  constructor(
+    private readonly start: number,
+    private readonly pids: Record<string, number>,
+    private readonly matcherMetricsUrl: string,
+    private readonly label: string,
+    private readonly totalS: number,
+  ) {}
 
   onLoad = (m: LoadgenTick) => void this.loadTicks.push(m);
   onSink = (m: SinkTick) => void this.sinkTicks.push(m);
@@ -54,7 +60,9 @@ export class Observer {
     for (const [name, pid] of Object.entries(this.pids)) procs[name] = sampleProc(pid);
     this.procRows.push({ t, procs, machineBusy: machineBusySeconds() });
     try {
-      const samples = parsePromText(await (await fetch(this.matcherMetricsUrl, { signal: AbortSignal.timeout(900) })).text());
+      const samples = parsePromText(
+        await (await fetch(this.matcherMetricsUrl, { signal: AbortSignal.timeout(900) })).text(),
+      );
       this.lag = sumOf(samples, 'nearcast_consumer_lag_messages', { consumer: 'matcher' });
       this.stale = sumOf(samples, 'nearcast_dropped_total', { stage: 'matcher', reason: 'stale' });
     } catch {
@@ -67,7 +75,17 @@ export class Observer {
     if (lt) ack.addSparse(lt.ackHist);
     const push = new MsHistogram();
     if (st) push.addSparse(st.hist);
-    const row: SecondRow = { s, due: lt?.due ?? 0, acked: lt?.acked ?? 0, ackP99: ack.quantile(0.99), pushes: st?.pushes ?? 0, pushP50: push.quantile(0.5), pushP99: push.quantile(0.99), lag: this.lag, stale: this.stale };
+    const row: SecondRow = {
+      s,
+      due: lt?.due ?? 0,
+      acked: lt?.acked ?? 0,
+      ackP99: ack.quantile(0.99),
+      pushes: st?.pushes ?? 0,
+      pushP50: push.quantile(0.5),
+      pushP99: push.quantile(0.99),
+      lag: this.lag,
+      stale: this.stale,
+    };
     this.rows.push(row);
     process.stdout.write(`\r\x1b[K${this.progress(row)}`);
   }

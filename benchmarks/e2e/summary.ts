@@ -35,17 +35,31 @@ export interface ProcessCost {
 export interface ScenarioResult {
   scenario: string;
   e2e: {
-    phones: number; pingsPerSec: number; p50Ms: number; p99Ms: number; maxMs: number;
-    acked: number; lost: number; duplicates: number; staleDropped: number;
+    phones: number;
+    pingsPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    acked: number;
+    lost: number;
+    duplicates: number;
+    staleDropped: number;
   };
   detail: {
     window: WindowStats;
     phases: WindowStats[];
-    written: number; consumed: number; drained: boolean; gatewayAccepted: number;
-    pushes: number; pastTtl: number; sinkRejected: number;
+    written: number;
+    consumed: number;
+    drained: boolean;
+    gatewayAccepted: number;
+    pushes: number;
+    pastTtl: number;
+    sinkRejected: number;
     repeats: SinkTick['repeats'];
-    drops: Record<string, number>; pushesByOutcome: Record<string, number>;
-    avgPublishBatch: number; machineBusyCores: number;
+    drops: Record<string, number>;
+    pushesByOutcome: Record<string, number>;
+    avgPublishBatch: number;
+    machineBusyCores: number;
     processes: Record<string, ProcessCost>;
     sustained: boolean;
   };
@@ -76,19 +90,30 @@ export function windowStats(i: SummaryInput, fromS: number, toS: number, rate: n
   const { loads, sinks, secs, ack, push, failed } = foldTicks(i.obs.loadTicks, i.obs.sinkTicks, i.start, fromS, toS);
   const sum = total;
   return {
-    fromS, toS, rate,
+    fromS,
+    toS,
+    rate,
     offeredPerSec: Math.round(sum(loads, (t) => t.due) / secs),
     pingsPerSec: Math.round(sum(loads, (t) => t.acked) / secs),
-    ackP50Ms: ack.quantile(0.5), ackP99Ms: ack.quantile(0.99),
+    ackP50Ms: ack.quantile(0.5),
+    ackP99Ms: ack.quantile(0.99),
     pushesPerSec: Math.round((sum(sinks, (t) => t.pushes) / secs) * 10) / 10,
-    p50Ms: push.quantile(0.5), p99Ms: push.quantile(0.99), maxMs: Math.round(push.max),
-    notSent: sum(loads, (t) => t.notSent), failedRequests: failed, pushHist: push.sparse(),
+    p50Ms: push.quantile(0.5),
+    p99Ms: push.quantile(0.99),
+    maxMs: Math.round(push.max),
+    notSent: sum(loads, (t) => t.notSent),
+    failedRequests: failed,
+    pushHist: push.sparse(),
   };
 }
 
 function processCosts(i: SummaryInput, fromS: number, toS: number, pings: number) {
   const rows = i.obs.procRows;
-  const at = (s: number) => rows.reduce((best, r) => (Math.abs(r.t - i.start - s * 1000) < Math.abs(best.t - i.start - s * 1000) ? r : best), rows[0]!);
+  const at = (s: number) =>
+    rows.reduce(
+      (best, r) => (Math.abs(r.t - i.start - s * 1000) < Math.abs(best.t - i.start - s * 1000) ? r : best),
+      rows[0]!,
+    );
   const a = at(fromS);
   const b = at(toS);
   const dt = (b.t - a.t) / 1000;
@@ -96,7 +121,11 @@ function processCosts(i: SummaryInput, fromS: number, toS: number, pings: number
   for (const name of Object.keys(b.procs)) {
     const cpu = (b.procs[name]?.cpuSeconds ?? NaN) - (a.procs[name]?.cpuSeconds ?? NaN);
     const rss = Math.max(...rows.map((r) => r.procs[name]?.rssBytes ?? 0));
-    out[name] = { cpuCores: round2(cpu / dt), cpuUsPerPing: Math.round((cpu / Math.max(1, pings)) * 1e6), rssMaxMiB: Math.round(rss / 1048576) };
+    out[name] = {
+      cpuCores: round2(cpu / dt),
+      cpuUsPerPing: Math.round((cpu / Math.max(1, pings)) * 1e6),
+      rssMaxMiB: Math.round(rss / 1048576),
+    };
   }
   return { processes: out, machineBusyCores: round2((b.machineBusy - a.machineBusy) / dt) };
 }
@@ -107,12 +136,16 @@ export function holds(w: WindowStats): boolean {
 }
 
 /** The highest rate any scenario, or any rate phase of one, sustained (nothing lost or doubled in that scenario). */
-export function largestSustained(scenarios: readonly ScenarioResult[]): { scenario: string; rate: number; window: WindowStats } | undefined {
+export function largestSustained(
+  scenarios: readonly ScenarioResult[],
+): { scenario: string; rate: number; window: WindowStats } | undefined {
   let best: { scenario: string; rate: number; window: WindowStats } | undefined;
   for (const s of scenarios) {
     if (s.e2e.lost > 0 || s.e2e.duplicates > 0) continue;
     const windows = s.detail.phases.length > 1 ? s.detail.phases : [s.detail.window];
-    for (const w of windows) if (holds(w) && (!best || w.pingsPerSec > best.window.pingsPerSec)) best = { scenario: s.scenario, rate: w.rate, window: w };
+    for (const w of windows)
+      if (holds(w) && (!best || w.pingsPerSec > best.window.pingsPerSec))
+        best = { scenario: s.scenario, rate: w.rate, window: w };
   }
   return best;
 }
@@ -139,12 +172,33 @@ export function summarise(i: SummaryInput): ScenarioResult {
   const sustained = holds(window) && lost === 0 && duplicates === 0;
   return {
     scenario: i.spec.name,
-    e2e: { phones: i.spec.phones, pingsPerSec: window.pingsPerSec, p50Ms: window.p50Ms, p99Ms: window.p99Ms, maxMs: window.maxMs, acked, lost, duplicates, staleDropped: i.staleDropped },
+    e2e: {
+      phones: i.spec.phones,
+      pingsPerSec: window.pingsPerSec,
+      p50Ms: window.p50Ms,
+      p99Ms: window.p99Ms,
+      maxMs: window.maxMs,
+      acked,
+      lost,
+      duplicates,
+      staleDropped: i.staleDropped,
+    },
     detail: {
-      window, phases: perPhase, written: i.written, consumed: i.consumed, drained: i.drained, gatewayAccepted: i.gatewayAccepted,
-      pushes: sinks.reduce((a, t) => a + t.pushes, 0), pastTtl: sinks.reduce((a, t) => a + t.pastTtl, 0), sinkRejected: sinks.reduce((a, t) => a + t.rejected, 0),
+      window,
+      phases: perPhase,
+      written: i.written,
+      consumed: i.consumed,
+      drained: i.drained,
+      gatewayAccepted: i.gatewayAccepted,
+      pushes: sinks.reduce((a, t) => a + t.pushes, 0),
+      pastTtl: sinks.reduce((a, t) => a + t.pastTtl, 0),
+      sinkRejected: sinks.reduce((a, t) => a + t.rejected, 0),
       repeats: sinks.flatMap((t) => t.repeats ?? []).slice(0, 50),
-      drops: i.drops, pushesByOutcome: i.pushesByOutcome, avgPublishBatch: round2(i.publishBatch), ...costs, sustained,
+      drops: i.drops,
+      pushesByOutcome: i.pushesByOutcome,
+      avgPublishBatch: round2(i.publishBatch),
+      ...costs,
+      sustained,
     },
     bytesPerPhone: i.bytesPerPhone,
     pushRegBytes: i.pushRegBytes,

@@ -80,7 +80,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const config = loadConfig(env);
   const rt = await createRuntime(config, { name: 'bench', log: createLogger('warn') });
   const baseUrl = `http://127.0.0.1:${ports.gateway}`;
-  const prof = (name: string) => (o.profile?.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`] : []);
+  const prof = (name: string) =>
+    o.profile?.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`] : [];
   // As deployed: the migrate step first, then the gateway and the coupon worker beside it.
   await migrate(config.databaseUrl).catch(async (err: unknown) => {
     await stopChild(sink, 3000);
@@ -104,27 +105,63 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   }
 
   async function startComponents(): Promise<System> {
-    if (!(await until(async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000))) throw new Error(`gateway not ready\n${gateway.tail()}`);
+    if (!(await until(async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000)))
+      throw new Error(`gateway not ready\n${gateway.tail()}`);
 
     o.log(`seeding ${o.offers.length} offers`);
     await seedOffers(rt, config, o.offers);
 
     if (o.gatewayOnly) {
       const none = { gateway: `${baseUrl}/metrics`, matcher: `${baseUrl}/metrics`, dispatcher: `${baseUrl}/metrics` };
-      return { env, subscriptions: ready.subscriptions, config, rt, baseUrl, metricsUrls: none, children: { sink, gateway, matcher: gateway, dispatcher: gateway }, teardown: cleanup };
+      return {
+        env,
+        subscriptions: ready.subscriptions,
+        config,
+        rt,
+        baseUrl,
+        metricsUrls: none,
+        children: { sink, gateway, matcher: gateway, dispatcher: gateway },
+        teardown: cleanup,
+      };
     }
     // Matchers load the offer directory at start-up, so they start after the offers exist.
-    const matcher = startChild('matcher', 'benchmarks/procs/component.ts', ['matcher', String(ports.matcher)], env, prof('matcher'));
-    const dispatcher = startChild('dispatcher', 'benchmarks/procs/component.ts', ['dispatcher', String(ports.dispatcher)], env, prof('dispatcher'));
+    const matcher = startChild(
+      'matcher',
+      'benchmarks/procs/component.ts',
+      ['matcher', String(ports.matcher)],
+      env,
+      prof('matcher'),
+    );
+    const dispatcher = startChild(
+      'dispatcher',
+      'benchmarks/procs/component.ts',
+      ['dispatcher', String(ports.dispatcher)],
+      env,
+      prof('dispatcher'),
+    );
     started.push(matcher, dispatcher);
-    const metricsUrls = { gateway: `${baseUrl}/metrics`, matcher: `http://127.0.0.1:${ports.matcher}/metrics`, dispatcher: `http://127.0.0.1:${ports.dispatcher}/metrics` };
-    for (const [name, url] of [['matcher', metricsUrls.matcher], ['dispatcher', metricsUrls.dispatcher]] as const) {
+    const metricsUrls = {
+      gateway: `${baseUrl}/metrics`,
+      matcher: `http://127.0.0.1:${ports.matcher}/metrics`,
+      dispatcher: `http://127.0.0.1:${ports.dispatcher}/metrics`,
+    };
+    for (const [name, url] of [
+      ['matcher', metricsUrls.matcher],
+      ['dispatcher', metricsUrls.dispatcher],
+    ] as const) {
       const child = name === 'matcher' ? matcher : dispatcher;
-      if (!(await until(async () => (await fetch(url)).ok, 90_000))) throw new Error(`${name} did not join its group\n${child.tail()}`);
+      if (!(await until(async () => (await fetch(url)).ok, 90_000)))
+        throw new Error(`${name} did not join its group\n${child.tail()}`);
     }
     const children = { sink, gateway, matcher, dispatcher };
     return {
-      env, subscriptions: ready.subscriptions, config, rt, baseUrl, metricsUrls, children,
+      env,
+      subscriptions: ready.subscriptions,
+      config,
+      rt,
+      baseUrl,
+      metricsUrls,
+      children,
       async teardown() {
         await Promise.all([stopChild(matcher), stopChild(dispatcher), stopChild(gateway)]);
         await cleanup();
@@ -137,7 +174,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
 async function seedOffers(rt: Runtime, config: Config, offers: OfferCircle[]) {
   const codec = await rt.codecs.forTopic<Offer>(topicNames(config.topics.prefix).offers, TOPICS.offers.valueSchema);
   const now = Date.now();
-  const messages = await Promise.all(offers.map(async (c, i) => ({ key: `bench-offer-${i}`, value: await codec.encode(asOffer(i, c, now)) })));
+  const messages = await Promise.all(
+    offers.map(async (c, i) => ({ key: `bench-offer-${i}`, value: await codec.encode(asOffer(i, c, now)) })),
+  );
   await rt.publisher.publish(topicNames(config.topics.prefix).offers, messages);
 }
-

@@ -43,7 +43,19 @@ const consumer = await startImportConsumer(rt);
 await consumer.joined;
 
 const t0 = performance.now();
-const child = spawn(process.execPath, [new URL('../../cli/nearcast.js', import.meta.url).pathname, 'import', 'transactions', '--file', file, '--progress-seconds', '10'], { env: { ...process.env, ...env }, stdio: 'inherit' });
+const child = spawn(
+  process.execPath,
+  [
+    new URL('../../cli/nearcast.js', import.meta.url).pathname,
+    'import',
+    'transactions',
+    '--file',
+    file,
+    '--progress-seconds',
+    '10',
+  ],
+  { env: { ...process.env, ...env }, stdio: 'inherit' },
+);
 const [code] = (await once(child, 'exit')) as [number];
 const tImport = (performance.now() - t0) / 1000;
 let stored = 0;

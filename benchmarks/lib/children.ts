@@ -13,7 +13,13 @@ export interface Child {
   tail(): string;
 }
 
-export function startChild(name: string, script: string, args: string[], env: Record<string, string>, extraNodeArgs: string[] = []): Child {
+export function startChild(
+  name: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  extraNodeArgs: string[] = [],
+): Child {
   const proc = fork(`${ROOT}${script}`, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
@@ -31,7 +37,10 @@ export function startChild(name: string, script: string, args: string[], env: Re
 
 export function nextMessage<T>(c: Child, type: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`${c.name}: no '${type}' message within ${timeoutMs} ms\n${c.tail()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`${c.name}: no '${type}' message within ${timeoutMs} ms\n${c.tail()}`)),
+      timeoutMs,
+    );
     const onMsg = (m: { type?: string }) => {
       if (m?.type === type) done(undefined, m as T);
     };

@@ -9,7 +9,10 @@ export interface GroupProgress {
 }
 
 export async function groupProgress(admin: Admin, groupId: string, topic: string): Promise<GroupProgress> {
-  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
   const end = ends.reduce((a, p) => a + Number(p.high), 0);
   const done = (committed[0]?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
   return { end, committed: done };

@@ -32,7 +32,9 @@ export function sumOf(samples: Sample[], name: string, labels: Record<string, st
 export function byLabels(samples: Sample[], name: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of samples.filter((x) => x.name === name)) {
-    const key = Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',');
+    const key = Object.entries(s.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     out[key] = (out[key] ?? 0) + s.value;
   }
   return out;

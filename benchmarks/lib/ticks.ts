@@ -18,7 +18,13 @@ export interface TickWindow {
 }
 
 /** Ticks with t in (start + fromS, start + toS]: a tick covers the second before its time. */
-export function foldTicks(load: readonly LoadgenTick[], sink: readonly SinkTick[], startMs: number, fromS: number, toS: number): TickWindow {
+export function foldTicks(
+  load: readonly LoadgenTick[],
+  sink: readonly SinkTick[],
+  startMs: number,
+  fromS: number,
+  toS: number,
+): TickWindow {
   const inWin = (t: number) => t > startMs + fromS * 1000 && t <= startMs + toS * 1000;
   const loads = load.filter((t) => inWin(t.t));
   const sinks = sink.filter((t) => inWin(t.t));

@@ -7,7 +7,8 @@ import { startMatcher } from '../../processors/matcher/matcher.ts';
 import { startDispatcher } from '../../processors/dispatcher/dispatcher.ts';
 
 const [which, portArg] = process.argv.slice(2);
-if (which !== 'matcher' && which !== 'dispatcher') throw new Error('usage: component.ts matcher|dispatcher <metricsPort>');
+if (which !== 'matcher' && which !== 'dispatcher')
+  throw new Error('usage: component.ts matcher|dispatcher <metricsPort>');
 
 await runMain(which, async (rt) => {
   const running = which === 'matcher' ? await startMatcher(rt) : await startDispatcher(rt);

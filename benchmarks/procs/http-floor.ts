@@ -8,11 +8,18 @@ import Fastify from 'fastify';
 import { send } from './ipc.ts';
 
 const app = Fastify({ bodyLimit: 64 * 1024, return503OnClosing: true });
-const PingAccepted = { type: 'object', properties: { accepted: { type: 'integer' }, pingIds: { type: 'array', items: { type: 'string' } } } } as const;
-app.post<{ Body: { pings?: unknown[] } }>('/v1/locations', { schema: { response: { 202: PingAccepted } } }, async (req, reply) => {
-  const n = Array.isArray(req.body?.pings) ? req.body.pings.length : 1;
-  return reply.code(202).send({ accepted: n, pingIds: Array.from({ length: n }, () => randomUUID()) });
-});
+const PingAccepted = {
+  type: 'object',
+  properties: { accepted: { type: 'integer' }, pingIds: { type: 'array', items: { type: 'string' } } },
+} as const;
+app.post<{ Body: { pings?: unknown[] } }>(
+  '/v1/locations',
+  { schema: { response: { 202: PingAccepted } } },
+  async (req, reply) => {
+    const n = Array.isArray(req.body?.pings) ? req.body.pings.length : 1;
+    return reply.code(202).send({ accepted: n, pingIds: Array.from({ length: n }, () => randomUUID()) });
+  },
+);
 app.get('/metrics', async () => '');
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 send({ type: 'ready', baseUrl: address });

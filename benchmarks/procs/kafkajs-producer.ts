@@ -16,14 +16,21 @@ const kafka = new Kafka({ clientId: 'bench-kafkajs-ceiling', brokers: ['127.0.0.
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();
 const value = Buffer.alloc(Number(bytesArg), 7);
-const messages = Array.from({ length: BATCH }, (_, i) => ({ key: `u${i * 7919 % 100_000}`, value }));
+const messages = Array.from({ length: BATCH }, (_, i) => ({ key: `u${(i * 7919) % 100_000}`, value }));
 // One warm-up send (metadata, JIT), not counted.
 await producer.send({ topic, messages, acks: -1, compression: CompressionTypes.None });
 const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();
-for (let sent = 0; sent < records; sent += BATCH) await producer.send({ topic, messages, acks: -1, compression: CompressionTypes.None });
+for (let sent = 0; sent < records; sent += BATCH)
+  await producer.send({ topic, messages, acks: -1, compression: CompressionTypes.None });
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 const sent = Math.ceil(records / BATCH) * BATCH;
-console.log(JSON.stringify({ recordsPerSec: Math.round(sent / seconds), cpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100, records: sent }));
+console.log(
+  JSON.stringify({
+    recordsPerSec: Math.round(sent / seconds),
+    cpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
+    records: sent,
+  }),
+);
 await producer.disconnect();

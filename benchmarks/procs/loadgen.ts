@@ -30,7 +30,11 @@ async function setup(s: LoadgenSetup) {
   const key = secretKey(s.tokenSecret);
   const tokens: string[] = [];
   for (let i = 0; i < s.phones; i += 1000) {
-    const chunk = await Promise.all(Array.from({ length: Math.min(1000, s.phones - i) }, (_, j) => signToken(key, { userId: `u${i + j}`, role: 'device' })));
+    const chunk = await Promise.all(
+      Array.from({ length: Math.min(1000, s.phones - i) }, (_, j) =>
+        signToken(key, { userId: `u${i + j}`, role: 'device' }),
+      ),
+    );
     for (const t of chunk) tokens.push(`Bearer ${t}`);
   }
   if (s.register) await registerPhones(s, tokens);
@@ -46,10 +50,16 @@ async function registerPhones(s: LoadgenSetup, tokens: string[]) {
       const i = next++;
       const body = JSON.stringify({ type: 'webpush', subscription: s.subscriptions[i % s.subscriptions.length] });
       for (let attempt = 0; ; attempt++) {
-        const res = await pool.request({ method: 'POST', path: '/v1/push/subscriptions', headers: { authorization: tokens[i]!, 'content-type': 'application/json' }, body });
+        const res = await pool.request({
+          method: 'POST',
+          path: '/v1/push/subscriptions',
+          headers: { authorization: tokens[i]!, 'content-type': 'application/json' },
+          body,
+        });
         const text = await res.body.text();
         if (res.statusCode === 201) break;
-        if (attempt >= 5 || (res.statusCode !== 429 && res.statusCode !== 503)) throw new Error(`registering phone ${i}: ${res.statusCode} ${text}`);
+        if (attempt >= 5 || (res.statusCode !== 429 && res.statusCode !== 503))
+          throw new Error(`registering phone ${i}: ${res.statusCode} ${text}`);
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
     }
@@ -59,7 +69,13 @@ async function registerPhones(s: LoadgenSetup, tokens: string[]) {
 }
 
 function run(s: LoadgenSetup, st: Awaited<ReturnType<typeof setup>>) {
-  const pool = new Pool(s.baseUrl, { connections: s.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 15_000, bodyTimeout: 15_000 });
+  const pool = new Pool(s.baseUrl, {
+    connections: s.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
+  });
   const schedule = new OpenLoopSchedule(st.phase, s.intervalMs);
   const lastPingTs = new Float64Array(s.phones);
   let tick = freshTick();
@@ -107,7 +123,12 @@ function run(s: LoadgenSetup, st: Awaited<ReturnType<typeof setup>>) {
     inFlight++;
     tick.sent += pings.length;
     pool
-      .request({ method: 'POST', path: '/v1/locations', headers: { authorization: st.tokens[phone]!, 'content-type': 'application/json' }, body })
+      .request({
+        method: 'POST',
+        path: '/v1/locations',
+        headers: { authorization: st.tokens[phone]!, 'content-type': 'application/json' },
+        body,
+      })
       .then(async (res) => {
         await res.body.dump();
         const k = String(res.statusCode);
@@ -132,7 +153,18 @@ function run(s: LoadgenSetup, st: Awaited<ReturnType<typeof setup>>) {
   }, TICK_MS);
 
   const report = setInterval(() => {
-    const out: LoadgenTick = { type: 'tick', t: Date.now(), due: tick.due, sent: tick.sent, acked: tick.acked, notSent: tick.notSent, inFlight, byStatus: tick.byStatus, ackHist: tick.hist.sparse(), ackMax: tick.hist.max };
+    const out: LoadgenTick = {
+      type: 'tick',
+      t: Date.now(),
+      due: tick.due,
+      sent: tick.sent,
+      acked: tick.acked,
+      notSent: tick.notSent,
+      inFlight,
+      byStatus: tick.byStatus,
+      ackHist: tick.hist.sparse(),
+      ackMax: tick.hist.max,
+    };
     send(out);
     tick = freshTick();
   }, 1000);
@@ -143,13 +175,31 @@ function run(s: LoadgenSetup, st: Awaited<ReturnType<typeof setup>>) {
     const deadline = Date.now() + 20_000;
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     clearInterval(report);
-    send({ type: 'tick', t: Date.now(), due: tick.due, sent: tick.sent, acked: tick.acked, notSent: tick.notSent, inFlight, byStatus: tick.byStatus, ackHist: tick.hist.sparse(), ackMax: tick.hist.max } satisfies LoadgenTick);
+    send({
+      type: 'tick',
+      t: Date.now(),
+      due: tick.due,
+      sent: tick.sent,
+      acked: tick.acked,
+      notSent: tick.notSent,
+      inFlight,
+      byStatus: tick.byStatus,
+      ackHist: tick.hist.sparse(),
+      ackMax: tick.hist.max,
+    } satisfies LoadgenTick);
     await pool.close().catch(() => {});
   };
 }
 
 function freshTick() {
-  return { due: 0, sent: 0, acked: 0, notSent: 0, byStatus: {} as Record<string, number>, hist: new MsHistogram(60_000) };
+  return {
+    due: 0,
+    sent: 0,
+    acked: 0,
+    notSent: 0,
+    byStatus: {} as Record<string, number>,
+    hist: new MsHistogram(60_000),
+  };
 }
 
 let stop: (() => Promise<void>) | undefined;

@@ -21,7 +21,9 @@ import { seededRng } from '../sim/rng.ts';
 const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const offerType = avro.Type.forSchema(JSON.parse(readSchema('offer.avsc')) as avro.Schema);
 const avroDecoded = process.argv.includes('--avro');
-const delivered: (o: Offer) => Offer = avroDecoded ? (o) => offerType.fromBuffer(offerType.toBuffer(o)) as Offer : (o) => o;
+const delivered: (o: Offer) => Offer = avroDecoded
+  ? (o) => offerType.fromBuffer(offerType.toBuffer(o)) as Offer
+  : (o) => o;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const heap = () => {
@@ -33,7 +35,9 @@ const heap = () => {
 function indexAll(dir: OfferDirectory, count: number): void {
   const rng = seededRng(5);
   for (let i = 0; i < count; i += 100) {
-    makeOffers(DEFAULT_CITY, Math.min(100, count - i), rng).forEach((c, j) => dir.upsert(delivered(asOffer(i + j, { ...c, radiusM: 500 }))));
+    makeOffers(DEFAULT_CITY, Math.min(100, count - i), rng).forEach((c, j) =>
+      dir.upsert(delivered(asOffer(i + j, { ...c, radiusM: 500 }))),
+    );
   }
 }
 
@@ -50,4 +54,13 @@ for (let i = 0; i < n; i++) records[i] = dir.get(asOffer(i, { lat: 0, lng: 0, ra
 dir = undefined;
 const recordsOnly = heap();
 const perOffer = (bytes: number) => Math.round(bytes / n);
-process.stdout.write(JSON.stringify({ offers: n, avro: avroDecoded, bytesPerOffer: perOffer(after - empty), indexBytesPerOffer: perOffer(after - recordsOnly), ...stats, indexed }));
+process.stdout.write(
+  JSON.stringify({
+    offers: n,
+    avro: avroDecoded,
+    bytesPerOffer: perOffer(after - empty),
+    indexBytesPerOffer: perOffer(after - recordsOnly),
+    ...stats,
+    indexed,
+  }),
+);

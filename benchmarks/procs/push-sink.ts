@@ -28,7 +28,13 @@ svc.on('push', (p: ReceivedPush) => {
   const first = firstSeen.get(payload.pushId);
   if (first) {
     duplicates++;
-    repeats.push({ pushId: payload.pushId, firstAt: first.at, againAt: p.receivedAt, firstDevice: first.deviceId, againDevice: p.deviceId });
+    repeats.push({
+      pushId: payload.pushId,
+      firstAt: first.at,
+      againAt: p.receivedAt,
+      firstDevice: first.deviceId,
+      againDevice: p.deviceId,
+    });
   } else firstSeen.set(payload.pushId, { at: p.receivedAt, deviceId: p.deviceId });
   if (p.receivedAt > payload.expiresTs) pastTtl++;
   const triggeredTs = payload.triggeredTs ?? Number(payload.pushId.slice(payload.pushId.lastIndexOf(':') + 1));
@@ -39,7 +45,17 @@ setInterval(() => svc.received.splice(0), 5000).unref();
 
 let lastRejected = 0;
 const timer = setInterval(() => {
-  const tick: SinkTick = { type: 'tick', t: Date.now(), pushes, duplicates, pastTtl, hist: hist.sparse(), max: hist.max, rejected: svc.rejected - lastRejected, repeats };
+  const tick: SinkTick = {
+    type: 'tick',
+    t: Date.now(),
+    pushes,
+    duplicates,
+    pastTtl,
+    hist: hist.sparse(),
+    max: hist.max,
+    rejected: svc.rejected - lastRejected,
+    repeats,
+  };
   repeats = [];
   lastRejected = svc.rejected;
   send(tick);

@@ -42,8 +42,14 @@ export function floorsOf(r: RunResults): Floors {
   const perReq = (cores: number[], rates: number[]) => medianOf(cores.map((c, i) => (c * 1e6) / rates[i]!));
   const out: Floors = {};
   if (floorRuns.length) {
-    out.httpServerUs = perReq(floorRuns.map((x) => x.cpuCores), floorRuns.map((x) => x.perSec));
-    out.httpClientUs = perReq(floorRuns.map((x) => x.loadgenCpuCores), floorRuns.map((x) => x.perSec));
+    out.httpServerUs = perReq(
+      floorRuns.map((x) => x.cpuCores),
+      floorRuns.map((x) => x.perSec),
+    );
+    out.httpClientUs = perReq(
+      floorRuns.map((x) => x.loadgenCpuCores),
+      floorRuns.map((x) => x.perSec),
+    );
   }
   if (r.kafkajs?.length) out.kafkajsUs = medianOf(r.kafkajs.map((k) => (k.cpuCores * 1e6) / k.recordsPerSec));
   return out;
@@ -51,13 +57,29 @@ export function floorsOf(r: RunResults): Floors {
 
 /** Costs where the largest sustained rate was measured (that phase's own window if it has one), else the scenario's window. */
 export function budgetOf(s: ScenarioResult, floors: Floors, phase?: WindowStats): Budget {
-  const where = phase?.processes ? `${s.scenario} at ×${phase.rate} (${Math.round(phase.pingsPerSec).toLocaleString('en-US')} pings/s)` : s.scenario;
-  const byProcess = Object.entries(phase?.processes ?? s.detail.processes).map(([process, c]) => ({ process, us: c.cpuUsPerPing, standIn: STAND_INS.has(process) }));
+  const where = phase?.processes
+    ? `${s.scenario} at ×${phase.rate} (${Math.round(phase.pingsPerSec).toLocaleString('en-US')} pings/s)`
+    : s.scenario;
+  const byProcess = Object.entries(phase?.processes ?? s.detail.processes).map(([process, c]) => ({
+    process,
+    us: c.cpuUsPerPing,
+    standIn: STAND_INS.has(process),
+  }));
   const totalUs = byProcess.reduce((a, p) => a + p.us, 0);
   const ceiling = (us: number) => Math.round((CORES * 1e6) / us);
   const gatewayUs = byProcess.find((p) => p.process === 'gateway')?.us;
-  const floorGateway = floors.httpServerUs !== undefined && floors.kafkajsUs !== undefined ? floors.httpServerUs + floors.kafkajsUs : undefined;
-  const out: Budget = { scenario: where, budgetUs: BUDGET_US, totalUs, byProcess, floors, ceilingAsMeasured: ceiling(totalUs) };
+  const floorGateway =
+    floors.httpServerUs !== undefined && floors.kafkajsUs !== undefined
+      ? floors.httpServerUs + floors.kafkajsUs
+      : undefined;
+  const out: Budget = {
+    scenario: where,
+    budgetUs: BUDGET_US,
+    totalUs,
+    byProcess,
+    floors,
+    ceilingAsMeasured: ceiling(totalUs),
+  };
   if (gatewayUs !== undefined && floorGateway !== undefined) {
     const atFloor = totalUs - gatewayUs + floorGateway;
     out.ceilingGatewayAtFloor = ceiling(atFloor);
@@ -67,7 +89,8 @@ export function budgetOf(s: ScenarioResult, floors: Floors, phase?: WindowStats)
 }
 
 const us = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${Math.round(v)} µs`);
-const n = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : Math.round(v).toLocaleString('en-US'));
+const n = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? '–' : Math.round(v).toLocaleString('en-US');
 
 export function budgetMarkdown(b: Budget): string[] {
   const out = [
@@ -77,14 +100,23 @@ export function budgetMarkdown(b: Budget): string[] {
     '',
     '| process | CPU per ping | note |',
     '|---|---|---|',
-    ...b.byProcess.map((p) => `| ${p.process} | ${us(p.us)} | ${p.standIn ? 'stand-in (phones or push service), on this machine only because it is the only one' : p.process === 'gateway' ? `floor: bare HTTP ${us(b.floors.httpServerUs)} per request + kafkajs ${us(b.floors.kafkajsUs)} per record` : ''} |`),
+    ...b.byProcess.map(
+      (p) =>
+        `| ${p.process} | ${us(p.us)} | ${p.standIn ? 'stand-in (phones or push service), on this machine only because it is the only one' : p.process === 'gateway' ? `floor: bare HTTP ${us(b.floors.httpServerUs)} per request + kafkajs ${us(b.floors.kafkajsUs)} per record` : ''} |`,
+    ),
     `| **all** | **${us(b.totalUs)}** | budget ${us(b.budgetUs)} |`,
     '',
     `Floors measured in this run: the same fastify answering 202 with nothing behind it costs ${us(b.floors.httpServerUs)} per request, the load generator's HTTP client ${us(b.floors.httpClientUs)} per request, kafkajs alone ${us(b.floors.kafkajsUs)} per record.`,
     '',
     `- As measured, the two cores top out at **${n(b.ceilingAsMeasured)} pings/s**.`,
   ];
-  if (b.ceilingGatewayAtFloor !== undefined) out.push(`- With a gateway that cost only its floor (no token check, validation, rate limit or Avro at all), every other process as measured: **${n(b.ceilingGatewayAtFloor)} pings/s**.`);
-  if (b.ceilingWithoutStandIns !== undefined) out.push(`- The same, and the phones and push service off the machine: **${n(b.ceilingWithoutStandIns)} pings/s**.`);
+  if (b.ceilingGatewayAtFloor !== undefined)
+    out.push(
+      `- With a gateway that cost only its floor (no token check, validation, rate limit or Avro at all), every other process as measured: **${n(b.ceilingGatewayAtFloor)} pings/s**.`,
+    );
+  if (b.ceilingWithoutStandIns !== undefined)
+    out.push(
+      `- The same, and the phones and push service off the machine: **${n(b.ceilingWithoutStandIns)} pings/s**.`,
+    );
   return out;
 }

@@ -33,7 +33,10 @@ export function toLatLng(city: CitySpec, p: Point): { lat: number; lng: number }
 
 export function randomCorner(city: CitySpec, rng: Rng): Point {
   const snap = (v: number) => Math.round(v / city.blockM) * city.blockM;
-  return { x: snap(between(rng, -city.halfSizeM, city.halfSizeM)), y: snap(between(rng, -city.halfSizeM, city.halfSizeM)) };
+  return {
+    x: snap(between(rng, -city.halfSizeM, city.halfSizeM)),
+    y: snap(between(rng, -city.halfSizeM, city.halfSizeM)),
+  };
 }
 
 /**
@@ -45,7 +48,9 @@ export function makeOffers(city: CitySpec, count: number, rng: Rng): OfferCircle
   const out: OfferCircle[] = [];
   for (let i = 0; i < count; i++) {
     const u = rng();
-    const radiusM = Math.round(u < 0.85 ? between(rng, 50, 200) : u < 0.98 ? between(rng, 200, 500) : between(rng, 500, 1000));
+    const radiusM = Math.round(
+      u < 0.85 ? between(rng, 50, 200) : u < 0.98 ? between(rng, 200, 500) : between(rng, 500, 1000),
+    );
     out.push({ ...toLatLng(city, randomCorner(city, rng)), radiusM });
   }
   return out;

@@ -16,7 +16,10 @@ export class OpenLoopSchedule {
   private lap = 0;
   private loadMs = 0;
 
-  constructor(phaseMs: Float64Array, private readonly intervalMs: number) {
+  constructor(
+    phaseMs: Float64Array,
+    private readonly intervalMs: number,
+  ) {
     this.phases = phaseMs;
     this.order = Uint32Array.from(phaseMs.keys()).sort((a, b) => phaseMs[a]! - phaseMs[b]!);
   }

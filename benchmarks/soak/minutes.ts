@@ -28,25 +28,50 @@ export interface MinuteStats {
 }
 
 /** Stats over ticks with t in (start + fromS, start + toS]: a tick covers the second before its time. */
-export function windowOf(load: readonly LoadgenTick[], sink: readonly SinkTick[], startMs: number, fromS: number, toS: number, minute = 0): MinuteStats {
+export function windowOf(
+  load: readonly LoadgenTick[],
+  sink: readonly SinkTick[],
+  startMs: number,
+  fromS: number,
+  toS: number,
+  minute = 0,
+): MinuteStats {
   const { loads, sinks, secs, ack, push, failed } = foldTicks(load, sink, startMs, fromS, toS);
   const sum = total;
   const offered = sum(loads, (t) => t.due);
   const acked = sum(loads, (t) => t.acked);
   const pushes = sum(sinks, (t) => t.pushes);
   return {
-    minute, fromS, toS, offered, acked,
-    offeredPerSec: Math.round(offered / secs), ackedPerSec: Math.round(acked / secs),
-    notSent: sum(loads, (t) => t.notSent), failed, ackP99Ms: ack.quantile(0.99),
-    pushes, pushesPerSec: Math.round((pushes / secs) * 10) / 10,
-    p50Ms: push.quantile(0.5), p95Ms: push.quantile(0.95), p99Ms: push.quantile(0.99), maxMs: Math.round(push.max),
-    duplicates: sum(sinks, (t) => t.duplicates), pastTtl: sum(sinks, (t) => t.pastTtl),
+    minute,
+    fromS,
+    toS,
+    offered,
+    acked,
+    offeredPerSec: Math.round(offered / secs),
+    ackedPerSec: Math.round(acked / secs),
+    notSent: sum(loads, (t) => t.notSent),
+    failed,
+    ackP99Ms: ack.quantile(0.99),
+    pushes,
+    pushesPerSec: Math.round((pushes / secs) * 10) / 10,
+    p50Ms: push.quantile(0.5),
+    p95Ms: push.quantile(0.95),
+    p99Ms: push.quantile(0.99),
+    maxMs: Math.round(push.max),
+    duplicates: sum(sinks, (t) => t.duplicates),
+    pastTtl: sum(sinks, (t) => t.pastTtl),
   };
 }
 
 /** One row per whole or started minute of a load that ran `loadS` seconds. */
-export function perMinute(load: readonly LoadgenTick[], sink: readonly SinkTick[], startMs: number, loadS: number): MinuteStats[] {
+export function perMinute(
+  load: readonly LoadgenTick[],
+  sink: readonly SinkTick[],
+  startMs: number,
+  loadS: number,
+): MinuteStats[] {
   const out: MinuteStats[] = [];
-  for (let m = 0; m * 60 < loadS; m++) out.push(windowOf(load, sink, startMs, m * 60, Math.min(loadS, (m + 1) * 60), m + 1));
+  for (let m = 0; m * 60 < loadS; m++)
+    out.push(windowOf(load, sink, startMs, m * 60, Math.min(loadS, (m + 1) * 60), m + 1));
   return out;
 }

@@ -13,7 +13,11 @@ export function processTrends(samples: readonly Sample[], loadS: number, steadyF
   const out: SoakResult['trends'] = {};
   for (const p of names) {
     const rss = underLoad.flatMap((s) => (alive(s, p) ? [[s.s, s.procs[p]!.rssBytes / MiB] as [number, number]] : []));
-    const heap = underLoad.flatMap((s) => (alive(s, p) && s.procs[p]!.heapUsedBytes !== undefined ? [[s.s, s.procs[p]!.heapUsedBytes! / MiB] as [number, number]] : []));
+    const heap = underLoad.flatMap((s) =>
+      alive(s, p) && s.procs[p]!.heapUsedBytes !== undefined
+        ? [[s.s, s.procs[p]!.heapUsedBytes! / MiB] as [number, number]]
+        : [],
+    );
     out[p] = { rss: memoryTrend(rss, steadyFromS), ...(heap.length ? { heap: memoryTrend(heap, steadyFromS) } : {}) };
   }
   return out;

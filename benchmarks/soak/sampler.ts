@@ -57,24 +57,38 @@ export class SoakSampler {
       const p = sampleProc(pid);
       const before = prev?.procs[name];
       // No resident memory: the process is exiting (a zombie has no VmRSS), so it is not measured.
-      procs[name] = p && p.rssBytes > 0 ? { pid, ...p, cpuCores: before?.pid === pid && dt > 0 ? round3((p.cpuSeconds - before.cpuSeconds) / dt) : NaN } : undefined;
+      procs[name] =
+        p && p.rssBytes > 0
+          ? {
+              pid,
+              ...p,
+              cpuCores: before?.pid === pid && dt > 0 ? round3((p.cpuSeconds - before.cpuSeconds) / dt) : NaN,
+            }
+          : undefined;
     }
     const busy = machineBusySeconds();
-    const sample: Sample = { s: Math.round((t - this.startMs) / 100) / 10, t, procs, machineBusyCores: dt > 0 ? round3((busy - this.prevBusy) / dt) : NaN };
+    const sample: Sample = {
+      s: Math.round((t - this.startMs) / 100) / 10,
+      t,
+      procs,
+      machineBusyCores: dt > 0 ? round3((busy - this.prevBusy) / dt) : NaN,
+    };
     this.prevBusy = busy;
-    await Promise.all(Object.entries(this.metricsUrls).map(async ([name, url]) => {
-      try {
-        const prom = parsePromText(await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text());
-        const p = procs[name];
-        if (p) p.heapUsedBytes = sumOf(prom, HEAP);
-        if (name === 'matcher') {
-          sample.matcherLag = sumOf(prom, 'nearcast_consumer_lag_messages', { consumer: 'matcher' });
-          sample.staleDropped = sumOf(prom, 'nearcast_dropped_total', { stage: 'matcher', reason: 'stale' });
+    await Promise.all(
+      Object.entries(this.metricsUrls).map(async ([name, url]) => {
+        try {
+          const prom = parsePromText(await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text());
+          const p = procs[name];
+          if (p) p.heapUsedBytes = sumOf(prom, HEAP);
+          if (name === 'matcher') {
+            sample.matcherLag = sumOf(prom, 'nearcast_consumer_lag_messages', { consumer: 'matcher' });
+            sample.staleDropped = sumOf(prom, 'nearcast_dropped_total', { stage: 'matcher', reason: 'stale' });
+          }
+        } catch {
+          // a component too busy to answer within 5 s: this sample has no heap for it
         }
-      } catch {
-        // a component too busy to answer within 5 s: this sample has no heap for it
-      }
-    }));
+      }),
+    );
     this.samples.push(sample);
     this.onSample(sample);
     return sample;

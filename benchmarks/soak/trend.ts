@@ -77,7 +77,11 @@ export function isGrowing(e: GrowthEvidence, rule: TrendRule = DEFAULT_RULE): bo
  * Trend of one memory series, `points` as [seconds since load start, MiB],
  * over the samples at or after `fromS` (the steady part).
  */
-export function memoryTrend(points: ReadonlyArray<readonly [number, number]>, fromS: number, rule: TrendRule = DEFAULT_RULE): Trend {
+export function memoryTrend(
+  points: ReadonlyArray<readonly [number, number]>,
+  fromS: number,
+  rule: TrendRule = DEFAULT_RULE,
+): Trend {
   const steady = points.filter(([x, y]) => x >= fromS && Number.isFinite(y)).sort((a, b) => a[0] - b[0]);
   const ys = steady.map(([, y]) => y);
   const fit = leastSquares(steady);
@@ -103,6 +107,10 @@ export function memoryTrend(points: ReadonlyArray<readonly [number, number]>, fr
     firstThirdMiB,
     lastThirdMiB,
     fit,
-    verdict: !enough ? 'too few samples' : isGrowing({ slopePctPer10Min, slopeT, firstThirdMiB, lastThirdMiB }, rule) ? 'growing' : 'steady',
+    verdict: !enough
+      ? 'too few samples'
+      : isGrowing({ slopePctPer10Min, slopeT, firstThirdMiB, lastThirdMiB }, rule)
+        ? 'growing'
+        : 'steady',
   };
 }

@@ -9,7 +9,9 @@ import { authenticate, secretKey, signToken } from '../../gateway/auth.ts';
 const seconds = Number(process.argv[2] ?? 3);
 const secret = 'bench-secret-'.padEnd(64, 'x');
 const key = secretKey(secret);
-const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => signToken(key, { userId: `u${i}`, role: 'device' })));
+const tokens = await Promise.all(
+  Array.from({ length: 1000 }, (_, i) => signToken(key, { userId: `u${i}`, role: 'device' })),
+);
 const headers = tokens.map((t) => `Bearer ${t}`);
 
 async function rate(name: string, check: (h: string) => unknown) {
@@ -20,7 +22,11 @@ async function rate(name: string, check: (h: string) => unknown) {
     n += 1000;
   }
   const us = (seconds * 1e6) / n;
-  console.log(`${name.padEnd(44)} ${Math.round(n / seconds).toLocaleString('en-US').padStart(10)} /s  ${us.toFixed(1).padStart(6)} µs each`);
+  console.log(
+    `${name.padEnd(44)} ${Math.round(n / seconds)
+      .toLocaleString('en-US')
+      .padStart(10)} /s  ${us.toFixed(1).padStart(6)} µs each`,
+  );
 }
 
 const keyObject = createSecretKey(Buffer.from(secret));
@@ -30,7 +36,10 @@ function hmacVerify(h: string) {
   const mac = createHmac('sha256', keyObject).update(t.slice(0, dot)).digest();
   const sig = Buffer.from(t.slice(dot + 1), 'base64url');
   if (sig.length !== mac.length || !timingSafeEqual(sig, mac)) throw new Error('bad signature');
-  return JSON.parse(Buffer.from(t.slice(t.indexOf('.') + 1, dot), 'base64url').toString()) as { sub: string; exp: number };
+  return JSON.parse(Buffer.from(t.slice(t.indexOf('.') + 1, dot), 'base64url').toString()) as {
+    sub: string;
+    exp: number;
+  };
 }
 const cache = new Map<string, { sub: string; exp: number }>();
 function cachedVerify(h: string) {

@@ -45,26 +45,50 @@ async function servePush(devices: number) {
 
 async function measure(pushes: number, warmup: number) {
   const total = pushes + warmup;
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--push-service', String(total)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--push-service', String(total)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const [line] = await lines.next().then((r) => [r.value as string]);
   const service = JSON.parse(line!) as { caFile: string; subscriptions: LocalDevice['subscription'][] };
 
   const vapid = webpush.generateVAPIDKeys();
-  const config = loadConfig(testEnv({ NEARCAST_LOG_LEVEL: 'warn', NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: service.caFile,
-    ...localPushEnv(service.subscriptions[0]!.endpoint) }));
+  const config = loadConfig(
+    testEnv({
+      NEARCAST_LOG_LEVEL: 'warn',
+      NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey,
+      NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey,
+      NEARCAST_PUSH_CA_FILE: service.caFile,
+      ...localPushEnv(service.subscriptions[0]!.endpoint),
+    }),
+  );
   const rt = await createRuntime(config);
   const topics = topicNames(config.topics.prefix);
   const registrations = new PushRegistrations(rt.redis, config.topics.prefix, rt.changelog);
-  await Promise.all(service.subscriptions.map((s, i) => registrations.add(`u${i}`, { type: 'webpush', endpoint: s.endpoint, keys: s.keys })));
+  await Promise.all(
+    service.subscriptions.map((s, i) =>
+      registrations.add(`u${i}`, { type: 'webpush', endpoint: s.endpoint, keys: s.keys }),
+    ),
+  );
 
   const codec = await rt.codecs.forTopic<PushRequest>(topics.pushRequests, TOPICS.pushRequests.valueSchema);
   const t = Date.now();
   const requests = service.subscriptions.map((_, i): PushRequest => ({
-    pushId: `u${i}:bench-offer-${i % 500}:${t}`, userId: `u${i}`, offerId: `bench-offer-${i % 500}`, title: `Bench offer ${i % 500}`, body: 'Show this at the till',
-    distanceM: 40, deviceTs: t, decidedTs: t, expiresTs: t + 10 * 60_000,
+    pushId: `u${i}:bench-offer-${i % 500}:${t}`,
+    userId: `u${i}`,
+    offerId: `bench-offer-${i % 500}`,
+    title: `Bench offer ${i % 500}`,
+    body: 'Show this at the till',
+    distanceM: 40,
+    deviceTs: t,
+    decidedTs: t,
+    expiresTs: t + 10 * 60_000,
   }));
   const messages = await Promise.all(requests.map(async (r) => ({ key: r.userId, value: await codec.encode(r) })));
-  for (let k = 0; k < messages.length; k += 5000) await rt.publisher.publish(topics.pushRequests, messages.slice(k, k + 5000));
+  for (let k = 0; k < messages.length; k += 5000)
+    await rt.publisher.publish(topics.pushRequests, messages.slice(k, k + 5000));
 
   const sent = async () => (await rt.metrics.pushes.get()).values.reduce((a, v) => a + v.value, 0);
   const dispatcher = await startDispatcher(rt);
@@ -92,7 +116,9 @@ async function measure(pushes: number, warmup: number) {
   }
   const n = total - from;
   const outcomes = (await rt.metrics.pushes.get()).values.map((v) => `${v.labels['outcome']}=${v.value}`).join(' ');
-  console.log(`dispatcher: ${n} pushes, ${((cpu.user + cpu.system) / n).toFixed(0)} µs CPU/push (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), ${(n / wallS).toFixed(0)} pushes/s wall; ${outcomes}`);
+  console.log(
+    `dispatcher: ${n} pushes, ${((cpu.user + cpu.system) / n).toFixed(0)} µs CPU/push (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), ${(n / wallS).toFixed(0)} pushes/s wall; ${outcomes}`,
+  );
   await dispatcher.stop();
   await rt.close();
   child.stdin.end();

@@ -5,14 +5,23 @@ import { parseArgs } from 'node:util';
 import { measureIngest } from '../e2e/ingest.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, sizes: { type: 'string', default: '1,10' }, profile: { type: 'boolean', default: false }, 'no-floor': { type: 'boolean', default: false }, env: { type: 'string', multiple: true, default: [] } },
+  options: {
+    seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '3' },
+    sizes: { type: 'string', default: '1,10' },
+    profile: { type: 'boolean', default: false },
+    'no-floor': { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
+  },
 });
 const result = await measureIngest(Number(values.seconds), (l) => console.error(`[ingest] ${l}`), {
   rounds: Number(values.rounds),
   pingsPerRequest: values.sizes!.split(',').map(Number),
   profile: values.profile,
   floor: !values['no-floor'],
-  productEnv: Object.fromEntries(values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+  productEnv: Object.fromEntries(
+    values.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ),
 });
 console.log(JSON.stringify(result));
 process.exit(0);

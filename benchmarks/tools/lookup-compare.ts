@@ -15,7 +15,9 @@ interface Directory {
 const [otherDir, ...rest] = process.argv.slice(2);
 if (!otherDir) throw new Error('usage: lookup-compare.ts <other checkout dir> [offers] [pings] [seconds] [rounds]');
 const [offers = 500, pings = 20_000, seconds = 1.5, rounds = 5] = rest.map(Number);
-const other = (await import(pathToFileURL(`${otherDir}/processors/matcher/directory.ts`).href)) as { OfferDirectory: new () => Directory };
+const other = (await import(pathToFileURL(`${otherDir}/processors/matcher/directory.ts`).href)) as {
+  OfferDirectory: new () => Directory;
+};
 const data = geoData(offers, pings);
 const contenders = { current: new OfferDirectory() as Directory, other: new other.OfferDirectory() };
 const perRound: Record<string, number[]> = { current: [], other: [] };
@@ -34,4 +36,14 @@ for (let r = 0; r < rounds; r++) {
 }
 const current = median(perRound.current!);
 const previous = median(perRound.other!);
-console.log(JSON.stringify({ offers, pings, currentPerSec: current, otherPerSec: previous, speedup: Math.round((current / previous) * 10) / 10, hits, rounds: perRound }));
+console.log(
+  JSON.stringify({
+    offers,
+    pings,
+    currentPerSec: current,
+    otherPerSec: previous,
+    speedup: Math.round((current / previous) * 10) / 10,
+    hits,
+    rounds: perRound,
+  }),
+);

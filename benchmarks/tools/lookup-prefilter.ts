@@ -20,14 +20,16 @@ const internals = { cells, resolutionUse };
 const coarsest = Math.min(...internals.resolutionUse);
 const parents = new Set([...internals.cells].map((cell) => cellToParent(cell, coarsest)));
 const NONE: Candidate[] = [];
-const prefiltered = (lat: number, lng: number) => (parents.has(latLngToCell(lat, lng, coarsest)) ? dir.candidates(lat, lng) : NONE);
+const prefiltered = (lat: number, lng: number) =>
+  parents.has(latLngToCell(lat, lng, coarsest)) ? dir.candidates(lat, lng) : NONE;
 
 // Variant: hash once at the finest resolution in use, derive the coarser cells with cellToParent, and only then look at shapes.
 const resolutions = [...internals.resolutionUse].sort((a, b) => b - a);
 const finest = resolutions[0]!;
 const derived = (lat: number, lng: number): Candidate[] => {
   const leaf = latLngToCell(lat, lng, finest);
-  for (const res of resolutions) if (internals.cells.has(res === finest ? leaf : cellToParent(leaf, res))) return dir.candidates(lat, lng);
+  for (const res of resolutions)
+    if (internals.cells.has(res === finest ? leaf : cellToParent(leaf, res))) return dir.candidates(lat, lng);
   return NONE;
 };
 
@@ -55,7 +57,9 @@ const gridCount = (lat: number, lng: number) => {
   let n = 0;
   for (const i of list) {
     const o = data.offers[i]!;
-    const a = Math.sin(((o.lat - lat) * RAD) / 2) ** 2 + Math.cos(lat * RAD) * Math.cos(o.lat * RAD) * Math.sin(((o.lng - lng) * RAD) / 2) ** 2;
+    const a =
+      Math.sin(((o.lat - lat) * RAD) / 2) ** 2 +
+      Math.cos(lat * RAD) * Math.cos(o.lat * RAD) * Math.sin(((o.lng - lng) * RAD) / 2) ** 2;
     if (2 * R * Math.asin(Math.min(1, Math.sqrt(a))) <= o.radiusM) n++;
   }
   return n;
@@ -66,7 +70,11 @@ const run = (f: (lat: number, lng: number) => Candidate[]) => () => {
   for (let i = 0; i < data.lats.length; i++) hits += f(data.lats[i]!, data.lngs[i]!).length;
   return hits;
 };
-const asIs = await timed(pings, seconds, run((a, b) => dir.candidates(a, b)));
+const asIs = await timed(
+  pings,
+  seconds,
+  run((a, b) => dir.candidates(a, b)),
+);
 const pre = await timed(pings, seconds, run(prefiltered));
 const once = await timed(pings, seconds, run(derived));
 const flat = await timed(pings, seconds, () => {
@@ -75,5 +83,20 @@ const flat = await timed(pings, seconds, () => {
   return hits;
 });
 let near = 0;
-for (let i = 0; i < data.lats.length; i++) if (parents.has(latLngToCell(data.lats[i]!, data.lngs[i]!, coarsest))) near++;
-console.log(JSON.stringify({ offers, pings, coarsest, pingsPassingPrefilter: near, asIsPerSec: asIs.perSec, prefilteredPerSec: pre.perSec, finestOnceThenParentsPerSec: once.perSec, integerGridPerSec: flat.perSec, gridHits: flat.matches, h3Hits: asIs.matches, sameHits: asIs.matches === pre.matches && asIs.matches === once.matches }));
+for (let i = 0; i < data.lats.length; i++)
+  if (parents.has(latLngToCell(data.lats[i]!, data.lngs[i]!, coarsest))) near++;
+console.log(
+  JSON.stringify({
+    offers,
+    pings,
+    coarsest,
+    pingsPassingPrefilter: near,
+    asIsPerSec: asIs.perSec,
+    prefilteredPerSec: pre.perSec,
+    finestOnceThenParentsPerSec: once.perSec,
+    integerGridPerSec: flat.perSec,
+    gridHits: flat.matches,
+    h3Hits: asIs.matches,
+    sameHits: asIs.matches === pre.matches && asIs.matches === once.matches,
+  }),
+);

@@ -34,7 +34,12 @@ const rounds = Number(args[1] ?? 4);
 const rate = Number(args[2] ?? 3333);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const config = loadConfig(testEnv({ NEARCAST_LOG_LEVEL: 'warn', ...(feeding ? { NEARCAST_TOPIC_PREFIX: process.env['MATCHER_COST_PREFIX']! } : {}) }));
+const config = loadConfig(
+  testEnv({
+    NEARCAST_LOG_LEVEL: 'warn',
+    ...(feeding ? { NEARCAST_TOPIC_PREFIX: process.env['MATCHER_COST_PREFIX']! } : {}),
+  }),
+);
 const rt = await createRuntime(config);
 const topics = topicNames(config.topics.prefix);
 if (feeding) await feed();
@@ -56,7 +61,14 @@ async function feed() {
         const w = walkers[k]!;
         walk(w, phones / rate, DEFAULT_CITY, rng);
         const ts = Date.now();
-        const ping: LocationPing = { pingId: randomUUID(), userId: `u${k}`, ...fix(w, DEFAULT_CITY, rng), accuracyM: 8, deviceTs: ts, receivedTs: ts };
+        const ping: LocationPing = {
+          pingId: randomUUID(),
+          userId: `u${k}`,
+          ...fix(w, DEFAULT_CITY, rng),
+          accuracyM: 8,
+          deviceTs: ts,
+          receivedTs: ts,
+        };
         messages.push({ key: ping.userId, value: await codec.encode(ping) });
       }
       void rt.publisher.publish(topics.locations, messages);
@@ -70,14 +82,23 @@ async function feed() {
 async function measure() {
   const offerCodec = await rt.codecs.forTopic<Offer>(topics.offers, TOPICS.offers.valueSchema);
   const offers = makeOffers(DEFAULT_CITY, 500, seededRng(7)).map((c, i) => asOffer(i, c, Date.now()));
-  await rt.publisher.publish(topics.offers, await Promise.all(offers.map(async (o) => ({ key: o.offerId, value: await offerCodec.encode(o) }))));
+  await rt.publisher.publish(
+    topics.offers,
+    await Promise.all(offers.map(async (o) => ({ key: o.offerId, value: await offerCodec.encode(o) }))),
+  );
   const matcher = await startMatcher(rt);
   await matcher.joined;
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--feed', String(phones), String(rounds), String(rate)], {
-    env: { ...process.env, MATCHER_COST_PREFIX: config.topics.prefix },
-    stdio: 'inherit',
-  });
-  const fed = new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`feeder exited ${code}`)))));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--feed', String(phones), String(rounds), String(rate)],
+    {
+      env: { ...process.env, MATCHER_COST_PREFIX: config.topics.prefix },
+      stdio: 'inherit',
+    },
+  );
+  const fed = new Promise<void>((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`feeder exited ${code}`)))),
+  );
 
   while (matcher.processed < phones) await sleep(5);
   const session = profileFile ? new Session() : undefined;
@@ -103,6 +124,8 @@ async function measure() {
   await fed;
   const pings = total - from;
   const decisions = (await rt.metrics.decisions.get()).values.map((v) => `${v.labels['outcome']}=${v.value}`).join(' ');
-  console.log(`matcher: ${pings} pings at ${rate}/s, ${((cpu.user + cpu.system) / pings).toFixed(1)} µs CPU/ping (user ${(cpu.user / pings).toFixed(1)}, system ${(cpu.system / pings).toFixed(1)}); ${decisions}`);
+  console.log(
+    `matcher: ${pings} pings at ${rate}/s, ${((cpu.user + cpu.system) / pings).toFixed(1)} µs CPU/ping (user ${(cpu.user / pings).toFixed(1)}, system ${(cpu.system / pings).toFixed(1)}); ${decisions}`,
+  );
   await matcher.stop();
 }

@@ -10,10 +10,19 @@ import { ErrorReply } from '../schemas.ts';
 import { IdParams, Paging } from './coupon-schemas.ts';
 import { couponsFor } from './coupon-context.ts';
 
-const OUTCOME: Partial<Record<string, string>> = { CLAIM_REFUSED: 'refused', SOLD_OUT: 'sold_out', RATE_LIMITED: 'rate_limited', NOT_FOUND: 'not_found' };
+const OUTCOME: Partial<Record<string, string>> = {
+  CLAIM_REFUSED: 'refused',
+  SOLD_OUT: 'sold_out',
+  RATE_LIMITED: 'rate_limited',
+  NOT_FOUND: 'not_found',
+};
 /** `qr` (coupons/qr.ts) is what the phone renders for the merchant to scan. */
 const ClaimReply = Type.Object({
-  code: Type.String(), qr: Type.String(), offerId: Type.String(), claimedAt: Type.String(), expiresAt: Type.String(),
+  code: Type.String(),
+  qr: Type.String(),
+  offerId: Type.String(),
+  claimedAt: Type.String(),
+  expiresAt: Type.String(),
 });
 
 export function claimRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -27,7 +36,15 @@ export function claimRoutes(app: FastifyInstance, ctx: GatewayContext): void {
         tags: ['claims'],
         summary: 'Claim one unit of an offer: a unique redemption code valid for the offer’s claim time to live',
         params: IdParams,
-        response: { 201: ClaimReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 429: ErrorReply, 503: ErrorReply },
+        response: {
+          201: ClaimReply,
+          401: ErrorReply,
+          403: ErrorReply,
+          404: ErrorReply,
+          409: ErrorReply,
+          429: ErrorReply,
+          503: ErrorReply,
+        },
       },
     },
     async (req, reply) => {
@@ -50,7 +67,15 @@ export function claimRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 
   app.get<{ Params: IdParams }>(
     '/v1/offers/:id/claims',
-    { onRequest: requireRole(ctx.key, 'device'), schema: { tags: ['claims'], summary: 'This phone’s live claims of an offer', params: IdParams, response: { 401: ErrorReply } } },
+    {
+      onRequest: requireRole(ctx.key, 'device'),
+      schema: {
+        tags: ['claims'],
+        summary: 'This phone’s live claims of an offer',
+        params: IdParams,
+        response: { 401: ErrorReply },
+      },
+    },
     async (req) => {
       const live = await coupons.claims.liveClaims(req.params.id, principal(req).userId);
       return { claims: live.map(({ userId: _u, ...c }) => ({ ...c, qr: qrPayload(c.code) })) };
@@ -61,13 +86,37 @@ export function claimRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     '/v1/offers',
     {
       onRequest: requireRole(ctx.key, 'device'),
-      schema: { tags: ['claims'], summary: 'Offers claimable now, newest first', querystring: Type.Object({ ...Paging, cursor: Type.Optional(Type.String({ maxLength: 200 })), category: Type.Optional(Type.String({ maxLength: 60 })) }), response: { 400: ErrorReply, 401: ErrorReply } },
+      schema: {
+        tags: ['claims'],
+        summary: 'Offers claimable now, newest first',
+        querystring: Type.Object({
+          ...Paging,
+          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          category: Type.Optional(Type.String({ maxLength: 60 })),
+        }),
+        response: { 400: ErrorReply, 401: ErrorReply },
+      },
     },
     async (req) => {
       const staffView = { id: principal(req).userId, role: 'marketer' as const };
-      const page = await listOffers(coupons.pool, { liveOnly: true, category: req.query.category, limit: req.query.limit ?? 20, cursor: req.query.cursor }, staffView);
+      const page = await listOffers(
+        coupons.pool,
+        { liveOnly: true, category: req.query.category, limit: req.query.limit ?? 20, cursor: req.query.cursor },
+        staffView,
+      );
       // A phone sees what it needs to choose and claim, not budgets or who approved what.
-      const offers = page.offers.map((o) => ({ offerId: o.offerId, title: o.title, description: o.description, category: o.category, merchantIds: o.merchantIds, reward: o.reward, eligibility: o.eligibility, startsAt: o.startsAt, endsAt: o.endsAt, claimTtlSeconds: o.claimTtlSeconds }));
+      const offers = page.offers.map((o) => ({
+        offerId: o.offerId,
+        title: o.title,
+        description: o.description,
+        category: o.category,
+        merchantIds: o.merchantIds,
+        reward: o.reward,
+        eligibility: o.eligibility,
+        startsAt: o.startsAt,
+        endsAt: o.endsAt,
+        claimTtlSeconds: o.claimTtlSeconds,
+      }));
       return { offers, nextCursor: page.nextCursor };
     },
   );

@@ -29,14 +29,24 @@ export const CampaignBody = Type.Object(
 );
 export type CampaignBody = Static<typeof CampaignBody>;
 
-const Point = Type.Object({ lat: Type.Number({ minimum: -90, maximum: 90 }), lng: Type.Number({ minimum: -180, maximum: 180 }) }, closed);
+const Point = Type.Object(
+  { lat: Type.Number({ minimum: -90, maximum: 90 }), lng: Type.Number({ minimum: -180, maximum: 180 }) },
+  closed,
+);
 const Ring = Type.Array(Point, { minItems: 3, maxItems: 2000 });
 const Polygon = Type.Object({ outer: Ring, holes: Type.Optional(Type.Array(Ring, { maxItems: 20 })) }, closed);
 const OpeningHours = Type.Object(
   {
     timeZone: Name(64),
     windows: Type.Array(
-      Type.Object({ day: Type.Integer({ minimum: 0, maximum: 6 }), openMinute: Type.Integer({ minimum: 0, maximum: 1439 }), closeMinute: Type.Integer({ minimum: 1, maximum: 2880 }) }, closed),
+      Type.Object(
+        {
+          day: Type.Integer({ minimum: 0, maximum: 6 }),
+          openMinute: Type.Integer({ minimum: 0, maximum: 1439 }),
+          closeMinute: Type.Integer({ minimum: 1, maximum: 2880 }),
+        },
+        closed,
+      ),
       { minItems: 1, maxItems: 50 },
     ),
   },
@@ -53,7 +63,11 @@ const Reward = Type.Object(
 );
 const Caps = Type.Object(
   {
-    maxTotal: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Units in the pool: at most this many claims hold or consumed a unit at once' }),
+    maxTotal: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description: 'Units in the pool: at most this many claims hold or consumed a unit at once',
+    }),
     maxPerUser: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 1_000_000 })])),
     maxPerUserPerDay: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 1_000_000 })])),
     onePerUserPerDay: Type.Optional(Type.Boolean({ description: 'Refuse when the user claimed any coupon today' })),
@@ -76,7 +90,12 @@ const offerFields = {
   interests: Type.Optional(Ids),
   dwellSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
   priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
-  eligibility: Type.Optional(Type.Object({ minSpendMinor: Type.Optional(Minor), merchants: Type.Optional(Ids), categories: Type.Optional(Ids) }, closed)),
+  eligibility: Type.Optional(
+    Type.Object(
+      { minSpendMinor: Type.Optional(Minor), merchants: Type.Optional(Ids), categories: Type.Optional(Ids) },
+      closed,
+    ),
+  ),
   reward: Reward,
   caps: Caps,
   claimTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
@@ -116,7 +135,13 @@ export const Paging = {
 
 export const ReportQuery = Type.Object({
   granularity: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('week')])),
-  tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone the days and weeks are counted in (default UTC)' })),
+  tz: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'IANA time zone the days and weeks are counted in (default UTC)',
+    }),
+  ),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),

@@ -23,18 +23,30 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
       schema: {
         summary: 'Report the phone location',
         body: pingBody(ctx.config.gateway.maxPingsPerRequest),
-        response: { 202: PingAccepted, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 413: ErrorReply, 503: ErrorReply },
+        response: {
+          202: PingAccepted,
+          400: ErrorReply,
+          401: ErrorReply,
+          403: ErrorReply,
+          413: ErrorReply,
+          503: ErrorReply,
+        },
       },
     },
     async (req, reply) => {
       const userId = principal(req).userId;
       // From memory (users/consent-gate.ts): a token names one user, so the whole request is refused.
       if (ctx.consent.withdrawn(userId)) {
-        throw new NearcastError('CONSENT_WITHDRAWN', 'consent to location marketing is withdrawn; PUT /v1/me/consent to give it again');
+        throw new NearcastError(
+          'CONSENT_WITHDRAWN',
+          'consent to location marketing is withdrawn; PUT /v1/me/consent to give it again',
+        );
       }
       const pings = 'pings' in req.body ? req.body.pings : [req.body];
       const receivedTs = ctx.now();
-      const events = pings.map((p, i) => toEvent(p, i, userId, receivedTs, ctx.config.gateway.maxClockSkewMs, pings.length > 1));
+      const events = pings.map((p, i) =>
+        toEvent(p, i, userId, receivedTs, ctx.config.gateway.maxClockSkewMs, pings.length > 1),
+      );
       const { encodeSync } = await codec();
       const timestamp = String(receivedTs);
       const messages = events.map((e) => ({ key: userId, value: encodeSync(e), timestamp }));
@@ -45,7 +57,14 @@ export function locationRoutes(app: FastifyInstance, ctx: GatewayContext): void 
   );
 }
 
-function toEvent(p: Ping, index: number, userId: string, receivedTs: number, maxSkewMs: number, batch: boolean): LocationPing {
+function toEvent(
+  p: Ping,
+  index: number,
+  userId: string,
+  receivedTs: number,
+  maxSkewMs: number,
+  batch: boolean,
+): LocationPing {
   const deviceTs = Date.parse(p.recordedAt);
   const where = batch ? `body/pings/${index}/recordedAt` : 'body/recordedAt';
   if (Number.isNaN(deviceTs)) throw new NearcastError('VALIDATION_FAILED', `${where} is not a valid date-time`);

@@ -10,7 +10,14 @@ import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 
 import type { Static } from '@sinclair/typebox';
 import { NearcastError } from '../../pipeline/errors.ts';
 import {
-  codeFromScan, checkRedeemable, getRedemption, redeem, reverse, type Requester, type Purchase, parseCode,
+  codeFromScan,
+  checkRedeemable,
+  getRedemption,
+  redeem,
+  reverse,
+  type Requester,
+  type Purchase,
+  parseCode,
 } from '../../coupons/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { principal, requireAnyRole, requireRole } from '../guard.ts';
@@ -20,8 +27,14 @@ import { CodeParams, optionalText, PurchaseBody } from './coupon-schemas.ts';
 import { couponsFor } from './coupon-context.ts';
 
 const Errors = {
-  400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply,
-  409: ErrorReply, 410: ErrorReply, 422: ErrorReply, 503: ErrorReply,
+  400: ErrorReply,
+  401: ErrorReply,
+  403: ErrorReply,
+  404: ErrorReply,
+  409: ErrorReply,
+  410: ErrorReply,
+  422: ErrorReply,
+  503: ErrorReply,
 };
 
 function code(raw: string): bigint {
@@ -65,8 +78,10 @@ export function redemptionRoutes(app: FastifyInstance, ctx: GatewayContext): voi
     {
       onRequest: redeemers,
       schema: {
-        tags: ['redemptions'], summary: 'A merchant redeems a code against a purchase (idempotent on the code)',
-        body: PurchaseBody, response: Errors,
+        tags: ['redemptions'],
+        summary: 'A merchant redeems a code against a purchase (idempotent on the code)',
+        body: PurchaseBody,
+        response: Errors,
       },
     },
     async (req, reply) => {
@@ -85,8 +100,10 @@ export function redemptionRoutes(app: FastifyInstance, ctx: GatewayContext): voi
     {
       onRequest: redeemers,
       schema: {
-        tags: ['redemptions'], summary: 'Would this purchase redeem this code? Answers without changing anything',
-        body: PurchaseBody, response: Errors,
+        tags: ['redemptions'],
+        summary: 'Would this purchase redeem this code? Answers without changing anything',
+        body: PurchaseBody,
+        response: Errors,
       },
     },
     async (req) => checkRedeemable(pool, code(req.body.code), purchase(req), requester(req)),
@@ -97,8 +114,10 @@ export function redemptionRoutes(app: FastifyInstance, ctx: GatewayContext): voi
     {
       onRequest: requireAnyRole(ctx.key, ['device', 'merchant', 'admin']),
       schema: {
-        tags: ['redemptions'], summary: 'A redemption: the phone its own, a merchant those it made, admin any',
-        params: CodeParams, response: Errors,
+        tags: ['redemptions'],
+        summary: 'A redemption: the phone its own, a merchant those it made, admin any',
+        params: CodeParams,
+        response: Errors,
       },
     },
     async (req) => getRedemption(pool, code(req.params.code), requester(req)),
@@ -109,8 +128,10 @@ export function redemptionRoutes(app: FastifyInstance, ctx: GatewayContext): voi
     {
       onRequest: requireRole(ctx.key, 'admin'),
       schema: {
-        tags: ['redemptions'], summary: 'Reverse (refund) a redemption: the unit and the reward return (idempotent)',
-        params: CodeParams, response: Errors,
+        tags: ['redemptions'],
+        summary: 'Reverse (refund) a redemption: the unit and the reward return (idempotent)',
+        params: CodeParams,
+        response: Errors,
       },
     },
     async (req) => {

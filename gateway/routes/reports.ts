@@ -17,31 +17,64 @@ import { couponsFor, STAFF } from './coupon-context.ts';
 const DAY = 86_400_000;
 const MAX_SPAN = 400 * DAY;
 
-export function reportRoutesAt(app: FastifyInstance, ctx: GatewayContext, base: string, readers: readonly Role[], tag: string): void {
+export function reportRoutesAt(
+  app: FastifyInstance,
+  ctx: GatewayContext,
+  base: string,
+  readers: readonly Role[],
+  tag: string,
+): void {
   const { pool } = couponsFor(ctx);
   for (const scope of ['offer', 'campaign'] as const) {
     app.get<{ Params: IdParams; Querystring: ReportQuery }>(
       `${base}/${scope}s/:id/report`,
       {
         onRequest: requireAnyRole(ctx.key, readers),
-        schema: { tags: [tag], summary: `Report for one ${scope}: pushes, opens, claims, expiries, redemptions, reward spent, rates`, params: IdParams, querystring: ReportQuery, response: { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply } },
+        schema: {
+          tags: [tag],
+          summary: `Report for one ${scope}: pushes, opens, claims, expiries, redemptions, reward spent, rates`,
+          params: IdParams,
+          querystring: ReportQuery,
+          response: { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
+        },
       },
       async (req, reply) => {
         const q = req.query;
         const tz = q.tz ?? 'UTC';
-        if (!isTimeZone(tz)) throw new NearcastError('VALIDATION_FAILED', `querystring/tz ${tz} is not an IANA time zone`);
+        if (!isTimeZone(tz))
+          throw new NearcastError('VALIDATION_FAILED', `querystring/tz ${tz} is not an IANA time zone`);
         const to = q.to ? new Date(q.to) : new Date(ctx.now() + DAY);
         const from = q.from ? new Date(q.from) : new Date(to.getTime() - 31 * DAY);
-        if (from >= to || to.getTime() - from.getTime() > MAX_SPAN) throw new NearcastError('VALIDATION_FAILED', 'querystring/from must be before to, at most 400 days apart');
+        if (from >= to || to.getTime() - from.getTime() > MAX_SPAN)
+          throw new NearcastError('VALIDATION_FAILED', 'querystring/from must be before to, at most 400 days apart');
         const p = principal(req);
-        const out = await report(pool, { scope, id: req.params.id, from, to, tz, granularity: q.granularity ?? 'day', partnerId: p.role === 'partner' ? p.userId : undefined });
-        return send(reply, q.format, { [`${scope}Id`]: req.params.id, tz, granularity: q.granularity ?? 'day', from: from.toISOString(), to: to.toISOString(), rows: out.rows });
+        const out = await report(pool, {
+          scope,
+          id: req.params.id,
+          from,
+          to,
+          tz,
+          granularity: q.granularity ?? 'day',
+          partnerId: p.role === 'partner' ? p.userId : undefined,
+        });
+        return send(reply, q.format, {
+          [`${scope}Id`]: req.params.id,
+          tz,
+          granularity: q.granularity ?? 'day',
+          from: from.toISOString(),
+          to: to.toISOString(),
+          rows: out.rows,
+        });
       },
     );
   }
 }
 
-function send(reply: FastifyReply, format: string | undefined, body: { rows: Parameters<typeof toCsv>[0] } & Record<string, unknown>) {
+function send(
+  reply: FastifyReply,
+  format: string | undefined,
+  body: { rows: Parameters<typeof toCsv>[0] } & Record<string, unknown>,
+) {
   if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(body.rows));
   return body;
 }
@@ -52,8 +85,9 @@ const OpenBody = Type.Object(
 );
 const OpenReply = Type.Object({
   status: Type.Union([Type.Literal('counted'), Type.Literal('pending')], {
-    description: 'counted: the push was delivered to this user for this offer and its open counts (once); '
-      + 'pending: no such delivered push (yet): it counts if one arrives',
+    description:
+      'counted: the push was delivered to this user for this offer and its open counts (once); ' +
+      'pending: no such delivered push (yet): it counts if one arrives',
   }),
 });
 
@@ -67,7 +101,8 @@ export function reportRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       schema: {
         tags: ['reports'],
         summary: 'The phone opened a pushed coupon: counted once per push id, only for a push delivered to this user',
-        body: OpenBody, response: { 202: OpenReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
+        body: OpenBody,
+        response: { 202: OpenReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
       },
     },
     async (req, reply) => {

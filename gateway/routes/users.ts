@@ -22,10 +22,16 @@ const closed = { additionalProperties: false } as const;
 const Minute = Type.Integer({ minimum: 0, maximum: 1439 });
 const PreferencesBody = Type.Object(
   {
-    interests: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 60 }), Type.Number({ minimum: 0, maximum: 1 }), { maxProperties: 100 })),
+    interests: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 60 }), Type.Number({ minimum: 0, maximum: 1 }), {
+        maxProperties: 100,
+      }),
+    ),
     segments: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 100 })),
     consent: Type.Optional(Type.Boolean()),
-    quietHours: Type.Optional(Type.Union([Type.Null(), Type.Object({ startMinute: Minute, endMinute: Minute }, closed)])),
+    quietHours: Type.Optional(
+      Type.Union([Type.Null(), Type.Object({ startMinute: Minute, endMinute: Minute }, closed)]),
+    ),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     locale: Type.Optional(Type.String({ minLength: 2, maxLength: 35 })),
   },
@@ -47,7 +53,14 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   async function record(userId: string, kind: PrivacyEvent['kind'], requestedBy: string, detail = '') {
     const subject = auditSubject(userId);
     const by = requestedBy === userId ? subject : requestedBy;
-    const event: PrivacyEvent = { eventId: randomUUID(), userId: subject, kind, requestedBy: by, detail, ts: ctx.now() };
+    const event: PrivacyEvent = {
+      eventId: randomUUID(),
+      userId: subject,
+      kind,
+      requestedBy: by,
+      detail,
+      ts: ctx.now(),
+    };
     const { encode } = await privacyCodec();
     await ctx.publisher.publish(privacyTopic, [{ key: subject, value: await encode(event) }]);
     return event;
@@ -55,19 +68,31 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 
   /** Merges a partial update into what is stored, so live writers can set one field. */
   async function merge(userId: string, body: PreferencesBody) {
-    if (body.timeZone !== undefined && !isValidTimeZone(body.timeZone)) throw new NearcastError('VALIDATION_FAILED', `body/timeZone ${body.timeZone} is not an IANA time zone`);
+    if (body.timeZone !== undefined && !isValidTimeZone(body.timeZone))
+      throw new NearcastError('VALIDATION_FAILED', `body/timeZone ${body.timeZone} is not an IANA time zone`);
     return prefs.update(userId, (current) => ({ ...(current ?? DEFAULT_PREFERENCES), ...body, updatedTs: ctx.now() }));
   }
 
   app.put<{ Params: Static<typeof UserParams>; Body: PreferencesBody }>(
     '/v1/users/:id/preferences',
-    { onRequest: requireRole(ctx.key, 'admin'), schema: { summary: 'Set (merge) a user’s targeting preferences', params: UserParams, body: PreferencesBody, response: { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply } } },
+    {
+      onRequest: requireRole(ctx.key, 'admin'),
+      schema: {
+        summary: 'Set (merge) a user’s targeting preferences',
+        params: UserParams,
+        body: PreferencesBody,
+        response: { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply },
+      },
+    },
     async (req) => merge(req.params.id, req.body),
   );
 
   app.get<{ Params: Static<typeof UserParams> }>(
     '/v1/users/:id/preferences',
-    { onRequest: requireRole(ctx.key, 'admin'), schema: { summary: 'A user’s preferences (defaults when none were written)', params: UserParams } },
+    {
+      onRequest: requireRole(ctx.key, 'admin'),
+      schema: { summary: 'A user’s preferences (defaults when none were written)', params: UserParams },
+    },
     async (req) => (await prefs.get(req.params.id)) ?? DEFAULT_PREFERENCES,
   );
 
@@ -75,7 +100,11 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     '/v1/me/consent',
     {
       onRequest: requireRole(ctx.key, 'device'),
-      schema: { summary: 'The phone grants or withdraws consent to location-triggered coupons (effective within seconds)', body: Type.Object({ locationMarketing: Type.Boolean() }, closed), response: { 400: ErrorReply, 401: ErrorReply } },
+      schema: {
+        summary: 'The phone grants or withdraws consent to location-triggered coupons (effective within seconds)',
+        body: Type.Object({ locationMarketing: Type.Boolean() }, closed),
+        response: { 400: ErrorReply, 401: ErrorReply },
+      },
     },
     async (req) => {
       const userId = principal(req).userId;
@@ -90,7 +119,11 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     '/v1/users/:id/decisions',
     {
       onRequest: requireRole(ctx.key, 'admin'),
-      schema: { summary: 'Recent matcher decisions for a user, with the reason for every offer considered', params: UserParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }) },
+      schema: {
+        summary: 'Recent matcher decisions for a user, with the reason for every offer considered',
+        params: UserParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }),
+      },
     },
     async (req) => ({ userId: req.params.id, decisions: await decisions.recent(req.params.id, req.query.limit ?? 20) }),
   );
@@ -98,8 +131,14 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   /** Erasure (users/erase-user.ts), then its record; a retry after a failure finishes what is left. */
   async function erase(userId: string, requestedBy: string) {
     const deps = {
-      redis: ctx.redis, pool: ctx.pool, keyPrefix: ctx.config.topics.prefix, changelog: ctx.changelog,
-      prefs, registrations, revocations: ctx.revocations, now: ctx.now,
+      redis: ctx.redis,
+      pool: ctx.pool,
+      keyPrefix: ctx.config.topics.prefix,
+      changelog: ctx.changelog,
+      prefs,
+      registrations,
+      revocations: ctx.revocations,
+      now: ctx.now,
     };
     const { rows, keys } = await eraseUser(deps, userId).catch((err: unknown) => {
       if (err instanceof NearcastError) throw err;
@@ -134,13 +173,28 @@ export function userRoutes(app: FastifyInstance, ctx: GatewayContext): void {
 
   app.post<{ Params: Static<typeof UserParams> }>(
     '/v1/users/:id/tokens/revoke',
-    { onRequest: requireRole(ctx.key, 'admin'), schema: { summary: 'Void every token issued so far to this user or staff member (effective within a second)', params: UserParams } },
-    async (req) => ({ subject: req.params.id, revokedBefore: new Date((await ctx.revocations.revokeAll(req.params.id)) * 1000).toISOString() }),
+    {
+      onRequest: requireRole(ctx.key, 'admin'),
+      schema: {
+        summary: 'Void every token issued so far to this user or staff member (effective within a second)',
+        params: UserParams,
+      },
+    },
+    async (req) => ({
+      subject: req.params.id,
+      revokedBefore: new Date((await ctx.revocations.revokeAll(req.params.id)) * 1000).toISOString(),
+    }),
   );
 
   app.post(
     '/v1/me/tokens/revoke',
-    { onRequest: requireRole(ctx.key, 'device'), schema: { summary: 'Sign this user out everywhere: every token issued so far stops working' } },
-    async (req) => ({ subject: principal(req).userId, revokedBefore: new Date((await ctx.revocations.revokeAll(principal(req).userId)) * 1000).toISOString() }),
+    {
+      onRequest: requireRole(ctx.key, 'device'),
+      schema: { summary: 'Sign this user out everywhere: every token issued so far stops working' },
+    },
+    async (req) => ({
+      subject: principal(req).userId,
+      revokedBefore: new Date((await ctx.revocations.revokeAll(principal(req).userId)) * 1000).toISOString(),
+    }),
   );
 }

@@ -3,10 +3,7 @@
 import type { PushRequest } from '../../schemas/types.ts';
 
 export type SendOutcome =
-  | { kind: 'delivered' }
-  | { kind: 'gone' }
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'failed'; reason: string };
+  { kind: 'delivered' } | { kind: 'gone' } | { kind: 'retry'; delayMs: number } | { kind: 'failed'; reason: string };
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -53,7 +50,8 @@ export function classify(
   if (status === 404 || status === 410) return { kind: 'gone' };
   const transient = status === undefined || status === 429 || status >= 500;
   if (!transient) return { kind: 'failed', reason: `push service answered ${status}` };
-  if (attempt + 1 >= policy.maxAttempts) return { kind: 'failed', reason: `gave up after ${attempt + 1} attempts (last ${status ?? 'network error'})` };
+  if (attempt + 1 >= policy.maxAttempts)
+    return { kind: 'failed', reason: `gave up after ${attempt + 1} attempts (last ${status ?? 'network error'})` };
   const delayMs = parseRetryAfter(retryAfter, now) ?? backoffMs(attempt, policy, random);
   if (now + delayMs >= req.expiresTs) return { kind: 'failed', reason: 'would expire before the next attempt' };
   return { kind: 'retry', delayMs };

@@ -40,10 +40,25 @@ export interface DeliverDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function finish(job: Job, channel: PushChannel, o: SendOutcome, attempts: number, r: SendResult, now: number): JobResult | undefined {
+function finish(
+  job: Job,
+  channel: PushChannel,
+  o: SendOutcome,
+  attempts: number,
+  r: SendResult,
+  now: number,
+): JobResult | undefined {
   if (o.kind === 'retry') return undefined;
   const outcome = o.kind === 'delivered' ? 'DELIVERED' : o.kind === 'gone' ? 'GONE' : 'FAILED';
-  return { job, channel, outcome, attempts, status: r.status, reason: o.kind === 'failed' ? o.reason : r.error ?? '', completedTs: now };
+  return {
+    job,
+    channel,
+    outcome,
+    attempts,
+    status: r.status,
+    reason: o.kind === 'failed' ? o.reason : (r.error ?? ''),
+    completedTs: now,
+  };
 }
 
 /**
@@ -51,13 +66,23 @@ function finish(job: Job, channel: PushChannel, o: SendOutcome, attempts: number
  * `limit` is shared by every batch the process works on at once, so it bounds
  * the sends in flight per process (and with them what a crash leaves in doubt).
  */
-export async function deliverWebPush(jobs: Job[], send: WebPushSender, limit: LimitFunction, d: DeliverDeps): Promise<JobResult[]> {
+export async function deliverWebPush(
+  jobs: Job[],
+  send: WebPushSender,
+  limit: LimitFunction,
+  d: DeliverDeps,
+): Promise<JobResult[]> {
   const results: JobResult[] = [];
   const one = async (job: Job) => {
     if (job.reg.registration.type !== 'webpush') return;
     if (d.claim && !(await d.claim(job))) return;
     for (let attempt = 0; ; attempt++) {
-      const r = await send(job.reg.registration, webPushPayload(job.req), remainingTtlSeconds(job.req, d.now()), job.req.pushId);
+      const r = await send(
+        job.reg.registration,
+        webPushPayload(job.req),
+        remainingTtlSeconds(job.req, d.now()),
+        job.req.pushId,
+      );
       // A refused target is final: retrying cannot make it an allowed, public push service.
       const o: SendOutcome = r.refused
         ? { kind: 'failed', reason: `refused: ${r.refused}` }
@@ -85,7 +110,9 @@ export async function deliverFcm(jobs: Job[], sender: FcmSender, d: DeliverDeps)
     pending = pending.filter((_, i) => owned[i]);
   }
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const answers = await sender.send(pending.map((j) => fcmMessage(j.req, (j.reg.registration as { token: string }).token, d.now())));
+    const answers = await sender.send(
+      pending.map((j) => fcmMessage(j.req, (j.reg.registration as { token: string }).token, d.now())),
+    );
     const retry: Job[] = [];
     let wait = 0;
     pending.forEach((job, i) => {
@@ -105,7 +132,15 @@ export async function deliverFcm(jobs: Job[], sender: FcmSender, d: DeliverDeps)
     const t = d.now();
     pending = retry.filter((job) => {
       if (job.req.expiresTs > t) return true;
-      const expired: JobResult = { job, channel: 'FCM', outcome: 'FAILED', attempts: attempt + 1, status: undefined, reason: 'expired before the next attempt', completedTs: t };
+      const expired: JobResult = {
+        job,
+        channel: 'FCM',
+        outcome: 'FAILED',
+        attempts: attempt + 1,
+        status: undefined,
+        reason: 'expired before the next attempt',
+        completedTs: t,
+      };
       results.push(expired);
       d.onDone?.(expired);
       return false;

@@ -53,7 +53,11 @@ export interface Dispatcher {
 
 export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
   const { vapid, fcm } = d.config.push;
-  if (!vapid) throw new NearcastError('CONFIG_INVALID', 'the dispatcher needs NEARCAST_VAPID_PUBLIC_KEY and NEARCAST_VAPID_PRIVATE_KEY (npm run vapid:generate prints a pair)');
+  if (!vapid)
+    throw new NearcastError(
+      'CONFIG_INVALID',
+      'the dispatcher needs NEARCAST_VAPID_PUBLIC_KEY and NEARCAST_VAPID_PRIVATE_KEY (npm run vapid:generate prints a pair)',
+    );
   const topics = topicNames(d.config.topics.prefix);
   const now = d.now ?? Date.now;
   const log = d.log.child({ component: 'dispatcher' });
@@ -62,19 +66,33 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
   if (allowPrivateAddresses) log.warn(PRIVATE_WARNING);
   const sendWebPush = createWebPushSender({ vapid, caFile, timeoutMs: 5000, allowedHosts, allowPrivateAddresses });
   const fcmSender = fcm ? createFcmSender({ ...fcm, caFile: d.config.push.caFile }) : undefined;
-  if (!fcmSender) log.warn('FCM is not configured (NEARCAST_FCM_SERVICE_ACCOUNT_FILE): FCM registrations will not be served');
-  const resultCodec = await d.codecs.forTopic<DeliveryResult>(topics.deliveryResults, TOPICS.deliveryResults.valueSchema);
+  if (!fcmSender)
+    log.warn('FCM is not configured (NEARCAST_FCM_SERVICE_ACCOUNT_FILE): FCM registrations will not be served');
+  const resultCodec = await d.codecs.forTopic<DeliveryResult>(
+    topics.deliveryResults,
+    TOPICS.deliveryResults.valueSchema,
+  );
   const pushCodec = await d.codecs.forTopic<PushRequest>(topics.pushRequests, TOPICS.pushRequests.valueSchema);
   const deliver = {
-    now, random: d.random ?? Math.random, policy: d.retry ?? DEFAULT_RETRY,
-    onAttempt: (channel: string, kind: string) => d.metrics.pushes.inc({ channel: channel.toLowerCase(), outcome: kind }),
+    now,
+    random: d.random ?? Math.random,
+    policy: d.retry ?? DEFAULT_RETRY,
+    onAttempt: (channel: string, kind: string) =>
+      d.metrics.pushes.inc({ channel: channel.toLowerCase(), outcome: kind }),
   };
   const ledger = new PushLedger(d.redis, d.config.topics.prefix, now);
   // Web Push sends in flight in this process, whatever partitions' batches they come from.
   const sendSlots = pLimit(d.config.push.concurrency);
   const result = resultMaker(now);
 
-  const restore = { redis: d.redis, kafka: d.kafka, codecs: d.codecs, topic: topics.stateChangelog, keyPrefix: d.config.topics.prefix, log };
+  const restore = {
+    redis: d.redis,
+    kafka: d.kafka,
+    codecs: d.codecs,
+    topic: topics.stateChangelog,
+    keyPrefix: d.config.topics.prefix,
+    log,
+  };
   await ensureState(restore);
 
   // drop expired → skip redelivered → load registrations → claim and send → record outcomes → publish results.
@@ -86,7 +104,9 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
       .then(createLoadRegistrationsStep({ registrations, restore, epochKey: epochKey(d.config.topics.prefix), result }))
       .then(createSendStep({ ledger, sendWebPush, fcmSender, sendSlots, deliver, now }))
       .then(createRecordOutcomesStep({ metrics: d.metrics, registrations, result }))
-      .then(createPublishResultsStep({ publisher: d.publisher, topics, resultCodec, pushCodec, metrics: d.metrics, log })),
+      .then(
+        createPublishResultsStep({ publisher: d.publisher, topics, resultCodec, pushCodec, metrics: d.metrics, log }),
+      ),
   );
 
   const { consumer, joined } = await runConsumer<PushRequest>({
@@ -111,4 +131,3 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
 
 const PRIVATE_WARNING =
   'NEARCAST_PUSH_ALLOW_PRIVATE_ADDRESSES=true: Web Push may connect to loopback and private addresses; tests and demos only';
-

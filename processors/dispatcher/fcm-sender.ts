@@ -27,7 +27,10 @@ export interface FcmSender {
 
 export function createFcmSender(o: FcmOptions): FcmSender {
   const agent = o.connectTo ? redirectingAgent(o.connectTo, o.caFile) : new Agent({ keepAlive: true });
-  const app: App = initializeApp({ credential: cert(o.serviceAccountFile, agent), httpAgent: agent }, `nearcast-${randomUUID()}`);
+  const app: App = initializeApp(
+    { credential: cert(o.serviceAccountFile, agent), httpAgent: agent },
+    `nearcast-${randomUUID()}`,
+  );
   const messaging = getMessaging(app);
   if (o.connectTo) messaging.enableLegacyHttpTransport();
   return {
@@ -38,11 +41,16 @@ export function createFcmSender(o: FcmOptions): FcmSender {
         try {
           const batch = await messaging.sendEach(chunk);
           for (const r of batch.responses) {
-            out.push(r.success ? { status: 200, retryAfter: undefined } : { status: fcmErrorStatus(r.error?.code), retryAfter: undefined, error: r.error?.code });
+            out.push(
+              r.success
+                ? { status: 200, retryAfter: undefined }
+                : { status: fcmErrorStatus(r.error?.code), retryAfter: undefined, error: r.error?.code },
+            );
           }
         } catch (err) {
           // The whole call failed (credentials, network): every message in it is retriable.
-          for (let k = 0; k < chunk.length; k++) out.push({ status: undefined, retryAfter: undefined, error: (err as Error).message });
+          for (let k = 0; k < chunk.length; k++)
+            out.push({ status: undefined, retryAfter: undefined, error: (err as Error).message });
         }
       }
       return out;
@@ -56,6 +64,7 @@ function redirectingAgent(connectTo: string, caFile: string | undefined): Agent 
   const [host, port] = connectTo.split(':');
   const agent = new Agent({ keepAlive: true, ...(caFile ? { ca: readFileSync(caFile) } : {}) });
   const patched = agent as unknown as { createConnection: (opts: ConnectionOptions) => unknown };
-  patched.createConnection = (opts: ConnectionOptions) => connect({ ...opts, host, port: Number(port), servername: opts.servername ?? opts.host });
+  patched.createConnection = (opts: ConnectionOptions) =>
+    connect({ ...opts, host, port: Number(port), servername: opts.servername ?? opts.host });
   return agent;
 }

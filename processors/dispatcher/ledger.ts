@@ -15,10 +15,7 @@ export interface LedgerOutcome {
   status: number | null;
 }
 
-export type LedgerState =
-  | { kind: 'new' }
-  | { kind: 'sending' }
-  | { kind: 'done'; outcomes: LedgerOutcome[] };
+export type LedgerState = { kind: 'new' } | { kind: 'sending' } | { kind: 'done'; outcomes: LedgerOutcome[] };
 
 const SENDING = 's';
 
@@ -32,15 +29,28 @@ export function encodeOutcomes(outcomes: LedgerOutcome[]): string {
 export function decodeState(value: string | null): LedgerState {
   if (value === null) return { kind: 'new' };
   if (value === SENDING || !value.startsWith('d')) return { kind: 'sending' };
-  const outcomes = value.slice(1).split(',').filter(Boolean).map((part): LedgerOutcome => {
-    const [channel, outcome, attempts, status] = part.split(':');
-    return { channel: channel as PushChannel, outcome: outcome as DeliveryOutcome, attempts: Number(attempts), status: status ? Number(status) : null };
-  });
+  const outcomes = value
+    .slice(1)
+    .split(',')
+    .filter(Boolean)
+    .map((part): LedgerOutcome => {
+      const [channel, outcome, attempts, status] = part.split(':');
+      return {
+        channel: channel as PushChannel,
+        outcome: outcome as DeliveryOutcome,
+        attempts: Number(attempts),
+        status: status ? Number(status) : null,
+      };
+    });
   return { kind: 'done', outcomes };
 }
 
 export class PushLedger {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly now: () => number) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly now: () => number,
+  ) {}
 
   private key(pushId: string): string {
     return `${this.prefix}pushed:${pushId}`;

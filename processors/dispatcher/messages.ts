@@ -5,7 +5,14 @@ import type { PushRequest } from '../../schemas/types.ts';
 
 /** `triggeredTs` is the device time of the fix that triggered the push: the phone can measure, or ignore a late coupon. */
 export function webPushPayload(req: PushRequest): string {
-  return JSON.stringify({ pushId: req.pushId, offerId: req.offerId, title: req.title, body: req.body, triggeredTs: req.deviceTs, expiresTs: req.expiresTs });
+  return JSON.stringify({
+    pushId: req.pushId,
+    offerId: req.offerId,
+    title: req.title,
+    body: req.body,
+    triggeredTs: req.deviceTs,
+    expiresTs: req.expiresTs,
+  });
 }
 
 /** An FCM HTTP v1 message whose lifetime matches the push's: Android TTL and APNs expiration. */
@@ -14,9 +21,20 @@ export function fcmMessage(req: PushRequest, token: string, now: number): Messag
   return {
     token,
     notification: { title: req.title, body: req.body },
-    data: { pushId: req.pushId, offerId: req.offerId, triggeredTs: String(req.deviceTs), expiresTs: String(req.expiresTs) },
+    data: {
+      pushId: req.pushId,
+      offerId: req.offerId,
+      triggeredTs: String(req.deviceTs),
+      expiresTs: String(req.expiresTs),
+    },
     android: { ttl: ttlMs, priority: 'high', collapseKey: req.offerId },
-    apns: { headers: { 'apns-expiration': String(Math.floor(req.expiresTs / 1000)), 'apns-priority': '10', 'apns-collapse-id': req.offerId.slice(0, 64) } },
+    apns: {
+      headers: {
+        'apns-expiration': String(Math.floor(req.expiresTs / 1000)),
+        'apns-priority': '10',
+        'apns-collapse-id': req.offerId.slice(0, 64),
+      },
+    },
   };
 }
 

@@ -28,7 +28,12 @@ export interface WebPushOptions {
   allowPrivateAddresses: boolean;
 }
 
-export type WebPushSender = (reg: Extract<PushRegistration, { type: 'webpush' }>, payload: string, ttlSeconds: number, pushId: string) => Promise<SendResult>;
+export type WebPushSender = (
+  reg: Extract<PushRegistration, { type: 'webpush' }>,
+  payload: string,
+  ttlSeconds: number,
+  pushId: string,
+) => Promise<SendResult>;
 
 const VAPID_LIFETIME_S = 12 * 3600;
 const VAPID_RENEW_BEFORE_S = 3600;
@@ -46,7 +51,14 @@ function vapidHeaders(vapid: WebPushOptions['vapid'], now: () => number) {
     const hit = cache.get(audience);
     if (hit && hit.exp - t > VAPID_RENEW_BEFORE_S) return hit.header;
     const exp = t + VAPID_LIFETIME_S;
-    const header = webpush.getVapidHeaders(audience, vapid.subject, vapid.publicKey, vapid.privateKey, 'aes128gcm', exp).Authorization;
+    const header = webpush.getVapidHeaders(
+      audience,
+      vapid.subject,
+      vapid.publicKey,
+      vapid.privateKey,
+      'aes128gcm',
+      exp,
+    ).Authorization;
     cache.set(audience, { header, exp });
     return header;
   };
@@ -73,7 +85,8 @@ export function createWebPushSender(o: WebPushOptions, now: () => number = Date.
       return { status: res.statusCode, retryAfter: header(res.headers, 'retry-after') };
     } catch (err) {
       if (isRefused(err)) return refused((err as Error).message);
-      if (err instanceof webpush.WebPushError) return { status: err.statusCode, retryAfter: header(err.headers, 'retry-after'), error: err.body };
+      if (err instanceof webpush.WebPushError)
+        return { status: err.statusCode, retryAfter: header(err.headers, 'retry-after'), error: err.body };
       return { status: undefined, retryAfter: undefined, error: (err as Error).message };
     }
   };

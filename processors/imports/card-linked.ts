@@ -36,18 +36,25 @@ type Counts = Record<CardLinkedOutcome, number>;
 
 /** Redeems what the batch's purchases qualify for; durable when it resolves. Counts per outcome. */
 export async function redeemCardLinked(
-  pool: pg.Pool, items: readonly TransactionInsert[], nowMs: number,
+  pool: pg.Pool,
+  items: readonly TransactionInsert[],
+  nowMs: number,
 ): Promise<Counts> {
   const counts: Counts = { redeemed: 0, replayed: 0, refused: 0 };
   if (items.length === 0) return counts;
   const rows = items.map((i) => i.row);
   const { rows: found } = await query<{ transaction_id: string; code: string }>(pool, CANDIDATES, [
-    rows.map((r) => r.transactionId), rows.map((r) => r.userId), rows.map((r) => r.amountMinor),
-    rows.map((r) => r.currency), rows.map((r) => r.merchantId), rows.map((r) => new Date(r.occurredAt).toISOString()),
+    rows.map((r) => r.transactionId),
+    rows.map((r) => r.userId),
+    rows.map((r) => r.amountMinor),
+    rows.map((r) => r.currency),
+    rows.map((r) => r.merchantId),
+    rows.map((r) => new Date(r.occurredAt).toISOString()),
   ]);
   const byId = new Map(items.map((i) => [i.row.transactionId, i]));
   // In the order the purchases happened: when two compete for one claim, the earlier one redeems it.
-  const ordered = found.map((f) => ({ code: f.code, item: byId.get(f.transaction_id)! }))
+  const ordered = found
+    .map((f) => ({ code: f.code, item: byId.get(f.transaction_id)! }))
     .sort((a, b) => a.item.row.occurredAt - b.item.row.occurredAt);
   for (const { code, item } of ordered) {
     const { row } = item;

@@ -1,7 +1,18 @@
 // The checkpoint and rejects files on disk. Writes are synchronous and the
 // checkpoint is replaced by rename, so a kill -9 leaves either the old or the
 // new checkpoint, never half of one.
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Checkpoint, Reject } from './checkpoint.ts';
@@ -55,7 +66,11 @@ export class RejectsReport {
   private readonly fd: number;
   private bytes: number;
 
-  constructor(readonly path: string, readonly format: 'ndjson' | 'csv', resumeAtBytes: number) {
+  constructor(
+    readonly path: string,
+    readonly format: 'ndjson' | 'csv',
+    resumeAtBytes: number,
+  ) {
     this.fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
     ftruncateSync(this.fd, resumeAtBytes);
     this.bytes = resumeAtBytes;
@@ -64,7 +79,13 @@ export class RejectsReport {
 
   append(rejects: readonly Reject[]): void {
     if (rejects.length === 0) return;
-    const text = rejects.map((r) => (this.format === 'csv' ? `${r.line},"${r.reason.replace(/"/g, '""')}"\n` : `${JSON.stringify({ line: r.line, reason: r.reason })}\n`)).join('');
+    const text = rejects
+      .map((r) =>
+        this.format === 'csv'
+          ? `${r.line},"${r.reason.replace(/"/g, '""')}"\n`
+          : `${JSON.stringify({ line: r.line, reason: r.reason })}\n`,
+      )
+      .join('');
     this.write(text);
   }
 

@@ -43,7 +43,8 @@ export class AckWatermark {
   /** Registers a batch before it is sent; batches must begin in file order. */
   begin(b: Batch): void {
     const last = this.order.at(-1);
-    if (b.endLine < (last?.endLine ?? this.done)) throw new Error(`batch ${b.seq} ends at line ${b.endLine}, before the previous one`);
+    if (b.endLine < (last?.endLine ?? this.done))
+      throw new Error(`batch ${b.seq} ends at line ${b.endLine}, before the previous one`);
     this.order.push(b);
   }
 
@@ -82,7 +83,13 @@ export function resumePlan(found: Checkpoint | undefined, importId: string, rest
   if (!found || restart || found.importId !== importId || found.version !== 1) {
     return { afterLine: 0, published: 0, rejected: 0, reportBytes: 0, alreadyDone: false };
   }
-  return { afterLine: found.line, published: found.published, rejected: found.rejected, reportBytes: found.reportBytes, alreadyDone: found.done };
+  return {
+    afterLine: found.line,
+    published: found.published,
+    rejected: found.rejected,
+    reportBytes: found.reportBytes,
+    alreadyDone: found.done,
+  };
 }
 
 /** Saving on every acknowledgement would cost a write per batch; a crash then re-sends at most `everyMs` of rows, which the consumer absorbs. */

@@ -28,14 +28,21 @@ export async function startImportConsumer(rt: Runtime, now: () => number = Date.
   const prefix = rt.config.topics.prefix;
   const store = new PreferenceStore(rt.redis, prefix, rt.changelog);
   const log = rt.log.child({ component: 'imports' });
-  const common = { kafka: rt.kafka, codecs: rt.codecs, deadLetters: { topic: topics.deadLetters, publisher: rt.publisher }, metrics: rt.metrics, log };
+  const common = {
+    kafka: rt.kafka,
+    codecs: rt.codecs,
+    deadLetters: { topic: topics.deadLetters, publisher: rt.publisher },
+    metrics: rt.metrics,
+    log,
+  };
 
   const preferences = async (items: Decoded<ImportedPreferences>[]): Promise<Rejected<ImportedPreferences>[]> => {
     const rejected: Rejected<ImportedPreferences>[] = [];
     const byUser = new Map<string, Array<ReturnType<typeof preferenceRowOf> & { ok: true }>>();
     for (const item of items) {
       const parsed = preferenceRowOf(item.value);
-      if (!parsed.ok) rejected.push({ item, reason: `invalid preferences row (line ${item.value.line}): ${parsed.reason}` });
+      if (!parsed.ok)
+        rejected.push({ item, reason: `invalid preferences row (line ${item.value.line}): ${parsed.reason}` });
       else byUser.set(parsed.row.userId, [...(byUser.get(parsed.row.userId) ?? []), parsed]);
     }
     // Rows of a user applied in order (the topic is keyed by user), as one compare-and-set
@@ -43,7 +50,13 @@ export async function startImportConsumer(rt: Runtime, now: () => number = Date.
     const t = now();
     // An erased user's rows are dropped, not dead-lettered (that would keep the id for weeks): erasure is final.
     const users = [...byUser];
-    const written = await Promise.all(users.map(([userId, rows]) => store.updateUnlessErased(userId, (current) => rows.reduce<UserPreferences | undefined>((p, r) => applyPreferenceRow(p, r.row, t), current)!)));
+    const written = await Promise.all(
+      users.map(([userId, rows]) =>
+        store.updateUnlessErased(userId, (current) =>
+          rows.reduce<UserPreferences | undefined>((p, r) => applyPreferenceRow(p, r.row, t), current)!,
+        ),
+      ),
+    );
     const erased = users.reduce((n, [, rows], i) => n + (written[i] === undefined ? rows.length : 0), 0);
     rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'written' }, items.length - rejected.length - erased);
     rt.metrics.importRows.inc({ kind: 'preferences', outcome: 'erased' }, erased);
@@ -59,7 +72,8 @@ export async function startImportConsumer(rt: Runtime, now: () => number = Date.
     const rows: Array<{ row: TransactionRow; importId: string; line: number }> = [];
     for (const item of items) {
       const parsed = transactionRowOf(item.value);
-      if (!parsed.ok) rejected.push({ item, reason: `invalid transaction row (line ${item.value.line}): ${parsed.reason}` });
+      if (!parsed.ok)
+        rejected.push({ item, reason: `invalid transaction row (line ${item.value.line}): ${parsed.reason}` });
       else rows.push({ row: parsed.row, importId: item.value.importId, line: item.value.line });
     }
     const newRowsOf = await insertTransactions(rt.pool, rows);
@@ -75,8 +89,20 @@ export async function startImportConsumer(rt: Runtime, now: () => number = Date.
     return rejected;
   };
 
-  const prefsConsumer = await runConsumer<ImportedPreferences>({ ...common, groupId: `${prefix}imports-preferences`, topic: topics.importPreferences, stage: 'imports-preferences', processBatch: preferences });
-  const txConsumer = await runConsumer<ImportedTransaction>({ ...common, groupId: `${prefix}imports-transactions`, topic: topics.importTransactions, stage: 'imports-transactions', processBatch: transactions });
+  const prefsConsumer = await runConsumer<ImportedPreferences>({
+    ...common,
+    groupId: `${prefix}imports-preferences`,
+    topic: topics.importPreferences,
+    stage: 'imports-preferences',
+    processBatch: preferences,
+  });
+  const txConsumer = await runConsumer<ImportedTransaction>({
+    ...common,
+    groupId: `${prefix}imports-transactions`,
+    topic: topics.importTransactions,
+    stage: 'imports-transactions',
+    processBatch: transactions,
+  });
   return {
     joined: Promise.all([prefsConsumer.joined, txConsumer.joined]).then(() => undefined),
     async stop() {

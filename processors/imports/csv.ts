@@ -30,12 +30,17 @@ export class CsvRecordAssembler {
     this.inside = endsInsideQuotes(text, this.inside);
     if (this.inside) {
       if (this.pending.length < this.maxRecordLines) return undefined;
-      return this.fail(line, `unclosed quote: the field opened on line ${this.firstLine} is still open after ${this.maxRecordLines} lines`);
+      return this.fail(
+        line,
+        `unclosed quote: the field opened on line ${this.firstLine} is still open after ${this.maxRecordLines} lines`,
+      );
     }
     const joined = this.pending.join('\n');
     this.reset();
     const fields = splitFields(joined);
-    return typeof fields === 'string' ? { kind: 'error', line: this.firstLine, endLine: line, reason: fields } : { kind: 'record', line: this.firstLine, endLine: line, fields };
+    return typeof fields === 'string'
+      ? { kind: 'error', line: this.firstLine, endLine: line, reason: fields }
+      : { kind: 'record', line: this.firstLine, endLine: line, fields };
   }
 
   /** At end of file: a record still open is an error. */
@@ -102,12 +107,14 @@ export function splitFields(record: string): string[] | string {
       }
       out.push(value);
       if (i === record.length) return out;
-      if (record[i] !== ',') return `field ${out.length}: unexpected ${JSON.stringify(record[i])} after a closing quote`;
+      if (record[i] !== ',')
+        return `field ${out.length}: unexpected ${JSON.stringify(record[i])} after a closing quote`;
       i++;
     } else {
       const comma = record.indexOf(',', i);
       const value = record.slice(i, comma === -1 ? undefined : comma);
-      if (value.includes('"')) return `field ${out.length + 1}: a quote inside an unquoted field (quote the whole field and double the quote)`;
+      if (value.includes('"'))
+        return `field ${out.length + 1}: a quote inside an unquoted field (quote the whole field and double the quote)`;
       out.push(value);
       if (comma === -1) return out;
       i = comma + 1;

@@ -66,7 +66,10 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
   try {
     totalBytes = statSync(o.file).size;
   } catch (err) {
-    throw new NearcastError('VALIDATION_FAILED', `cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new NearcastError(
+      'VALIDATION_FAILED',
+      `cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const importId = importIdOf(o.file, o.kind);
   const cpPath = checkpointPath(o.checkpointDir, o.file, importId);
@@ -74,18 +77,36 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
   const rejectsPath = o.rejectsPath ?? `${o.file}.rejects.ndjson`;
   const base = { importId, format, resumedAfterLine: plan.afterLine, rejectsPath, checkpointPath: cpPath };
   if (plan.alreadyDone) {
-    return { ...base, published: plan.published, rejected: plan.rejected, lastLine: plan.afterLine, rowsThisRun: 0, seconds: 0, alreadyDone: true, interrupted: false };
+    return {
+      ...base,
+      published: plan.published,
+      rejected: plan.rejected,
+      lastLine: plan.afterLine,
+      rowsThisRun: 0,
+      seconds: 0,
+      alreadyDone: true,
+      interrupted: false,
+    };
   }
 
   const kafka = createKafka(config, createLogger('silent', 'nearcast-import'), '-import');
   const admin = kafka.admin();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 } });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+  });
   try {
     await Promise.all([admin.connect(), producer.connect()]);
     await ensureTopics(admin, config);
   } catch (err) {
     await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
-    throw new NearcastError('BROKER_UNAVAILABLE', `cannot reach Kafka at ${config.kafka.brokers.join(',')}: ${(err as Error).message}`, { cause: err });
+    throw new NearcastError(
+      'BROKER_UNAVAILABLE',
+      `cannot reach Kafka at ${config.kafka.brokers.join(',')}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const report = new RejectsReport(rejectsPath, /\.csv$/i.test(rejectsPath) ? 'csv' : 'ndjson', plan.reportBytes);
   try {
@@ -95,11 +116,28 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
     const topic = o.kind === 'preferences' ? topics.importPreferences : topics.importTransactions;
 
     const started = now();
-    const state: ProgressState = { bytesRead: 0, totalBytes, published: plan.published, rejected: plan.rejected, rowsThisRun: 0, startedTs: started };
+    const state: ProgressState = {
+      bytesRead: 0,
+      totalBytes,
+      published: plan.published,
+      rejected: plan.rejected,
+      rowsThisRun: 0,
+      startedTs: started,
+    };
     const watermark = new AckWatermark(plan.afterLine);
     let lastSaved = started;
     const save = (done: boolean) => {
-      const c: Checkpoint = { version: 1, importId, kind: o.kind, line: watermark.line, published: state.published, rejected: state.rejected, reportBytes: report.size, done, updatedTs: now() };
+      const c: Checkpoint = {
+        version: 1,
+        importId,
+        kind: o.kind,
+        line: watermark.line,
+        published: state.published,
+        rejected: state.rejected,
+        reportBytes: report.size,
+        done,
+        updatedTs: now(),
+      };
       saveCheckpoint(cpPath, c);
       lastSaved = c.updatedTs;
     };
@@ -122,7 +160,9 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
       const b = batch;
       const msgs = messages;
       watermark.begin(b);
-      const p = (msgs.length ? producer.send({ topic, messages: msgs, acks: -1 }).then(() => undefined) : Promise.resolve())
+      const p = (
+        msgs.length ? producer.send({ topic, messages: msgs, acks: -1 }).then(() => undefined) : Promise.resolve()
+      )
         .then(() => complete(b.seq))
         .catch((err: unknown) => void (failure ??= err))
         .finally(() => inFlight.delete(b.seq));
@@ -175,11 +215,25 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
       }
       if (messages.length || batch.rejects.length || batch.endLine > watermark.line) send();
       await Promise.all(inFlight.values());
-      if (failure) throw new NearcastError('BROKER_UNAVAILABLE', `Kafka did not acknowledge a batch: ${(failure as Error).message}; re-run to resume after line ${watermark.line}`, { cause: failure });
+      if (failure)
+        throw new NearcastError(
+          'BROKER_UNAVAILABLE',
+          `Kafka did not acknowledge a batch: ${(failure as Error).message}; re-run to resume after line ${watermark.line}`,
+          { cause: failure },
+        );
       save(!interrupted);
       state.bytesRead = interrupted ? input.bytesRead : totalBytes;
       o.onProgress?.(state, true);
-      return { ...base, published: state.published, rejected: state.rejected, lastLine: watermark.line, rowsThisRun: state.rowsThisRun, seconds: (now() - started) / 1000, alreadyDone: false, interrupted };
+      return {
+        ...base,
+        published: state.published,
+        rejected: state.rejected,
+        lastLine: watermark.line,
+        rowsThisRun: state.rowsThisRun,
+        seconds: (now() - started) / 1000,
+        alreadyDone: false,
+        interrupted,
+      };
     } finally {
       lines.close();
       input.destroy();
@@ -193,7 +247,12 @@ export async function runImport(config: Config, o: ImportOptions): Promise<Impor
 
 type Encoder = (line: number, row: PreferenceRow | TransactionRow) => Promise<Buffer>;
 
-async function encoderFor(kind: ImportKind, codecs: SchemaCodecs, topics: ReturnType<typeof topicNames>, importId: string): Promise<Encoder> {
+async function encoderFor(
+  kind: ImportKind,
+  codecs: SchemaCodecs,
+  topics: ReturnType<typeof topicNames>,
+  importId: string,
+): Promise<Encoder> {
   if (kind === 'preferences') {
     const codec: Codec<unknown> = await codecs.forTopic(topics.importPreferences, TOPICS.importPreferences.valueSchema);
     return (line, row) => codec.encode(preferenceMessage(importId, line, row as PreferenceRow));

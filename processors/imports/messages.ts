@@ -3,11 +3,19 @@
 // is what makes a re-sent row harmless.
 import { DEFAULT_PREFERENCES, type UserPreferences } from '../../users/user-preferences.ts';
 import type { ImportedPreferences, ImportedTransaction } from '../../schemas/types.ts';
-import { checkTransaction, preferenceFromObject, type Parsed, type PreferenceRow, type TransactionRow } from './rows.ts';
+import {
+  checkTransaction,
+  preferenceFromObject,
+  type Parsed,
+  type PreferenceRow,
+  type TransactionRow,
+} from './rows.ts';
 
 export function preferenceMessage(importId: string, line: number, r: PreferenceRow): ImportedPreferences {
   return {
-    importId, line, userId: r.userId,
+    importId,
+    line,
+    userId: r.userId,
     interests: r.interests ?? null,
     segments: r.segments ?? null,
     consent: r.consent ?? null,
@@ -41,7 +49,11 @@ export function transactionRowOf(m: ImportedTransaction): Parsed<TransactionRow>
 }
 
 /** The stored preferences after a row: fields the row names replace the stored ones. */
-export function applyPreferenceRow(current: UserPreferences | undefined, row: PreferenceRow, now: number): UserPreferences {
+export function applyPreferenceRow(
+  current: UserPreferences | undefined,
+  row: PreferenceRow,
+  now: number,
+): UserPreferences {
   const { userId: _u, ...patch } = row;
   return { ...(current ?? DEFAULT_PREFERENCES), ...patch, updatedTs: now };
 }

@@ -30,7 +30,10 @@ export const CSV_COLUMNS = {
   transactions: ['transactionId', 'userId', 'amountMinor', 'currency', 'merchantId', 'category', 'occurredAt'],
 } as const satisfies Record<ImportKind, readonly string[]>;
 
-const REQUIRED: Record<ImportKind, readonly string[]> = { preferences: ['userId'], transactions: CSV_COLUMNS.transactions };
+const REQUIRED: Record<ImportKind, readonly string[]> = {
+  preferences: ['userId'],
+  transactions: CSV_COLUMNS.transactions,
+};
 
 class RowError extends Error {}
 const fail = (reason: string): never => {
@@ -73,13 +76,15 @@ export function checkHeader(kind: ImportKind, columns: readonly string[]): strin
 // ---- preferences ----
 
 function interestsFrom(v: unknown): Record<string, number> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(`interests: must be an object of category: weight, got ${show(v)}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return fail(`interests: must be an object of category: weight, got ${show(v)}`);
   const entries = Object.entries(v);
   if (entries.length > 100) fail('interests: more than 100 categories');
   const out: Record<string, number> = {};
   for (const [category, w] of entries) {
     text('interests category', category, 60);
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 1) fail(`interests.${category}: weight must be a number from 0 to 1, got ${show(w)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 1)
+      fail(`interests.${category}: weight must be a number from 0 to 1, got ${show(w)}`);
     out[category] = w as number;
   }
   return out;
@@ -93,12 +98,17 @@ function segmentsFrom(v: unknown): string[] {
 
 function quietHoursFrom(v: unknown): QuietHours | null {
   if (v === null) return null;
-  if (typeof v !== 'object' || Array.isArray(v)) return fail(`quietHours: must be {startMinute, endMinute} or null, got ${show(v)}`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    return fail(`quietHours: must be {startMinute, endMinute} or null, got ${show(v)}`);
   const { startMinute, endMinute, ...rest } = v as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) fail(`quietHours: unknown field ${show(extra)}`);
-  for (const [name, m] of [['startMinute', startMinute], ['endMinute', endMinute]] as const) {
-    if (!Number.isInteger(m) || (m as number) < 0 || (m as number) > 1439) fail(`quietHours.${name}: must be an integer minute of the day 0–1439, got ${show(m)}`);
+  for (const [name, m] of [
+    ['startMinute', startMinute],
+    ['endMinute', endMinute],
+  ] as const) {
+    if (!Number.isInteger(m) || (m as number) < 0 || (m as number) > 1439)
+      fail(`quietHours.${name}: must be an integer minute of the day 0–1439, got ${show(m)}`);
   }
   return { startMinute: startMinute as number, endMinute: endMinute as number };
 }
@@ -122,13 +132,18 @@ const PREFERENCE_FIELDS = new Set(['userId', 'interests', 'segments', 'consent',
 /** An NDJSON object (or a decoded message) as a preference row. */
 export function preferenceFromObject(o: unknown): Parsed<PreferenceRow> {
   return attempt(() => {
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) return fail(`row must be a JSON object, got ${show(o)}`);
+    if (typeof o !== 'object' || o === null || Array.isArray(o))
+      return fail(`row must be a JSON object, got ${show(o)}`);
     const r = o as Record<string, unknown>;
     for (const k of Object.keys(r)) if (!PREFERENCE_FIELDS.has(k)) fail(`unknown field ${show(k)}`);
     const row: PreferenceRow = { userId: text('userId', r['userId'], 128) };
     if (r['interests'] !== undefined) row.interests = interestsFrom(r['interests']);
     if (r['segments'] !== undefined) row.segments = segmentsFrom(r['segments']);
-    if (r['consent'] !== undefined) row.consent = typeof r['consent'] === 'boolean' ? r['consent'] : fail(`consent: must be true or false, got ${show(r['consent'])}`);
+    if (r['consent'] !== undefined)
+      row.consent =
+        typeof r['consent'] === 'boolean'
+          ? r['consent']
+          : fail(`consent: must be true or false, got ${show(r['consent'])}`);
     if (r['quietHours'] !== undefined) row.quietHours = quietHoursFrom(r['quietHours']);
     if (r['timeZone'] !== undefined) row.timeZone = timeZoneFrom(r['timeZone']);
     if (r['locale'] !== undefined) row.locale = localeFrom(r['locale']);
@@ -141,7 +156,8 @@ const BOOLEANS: Record<string, boolean> = { true: true, false: false, yes: true,
 /** "22:30" → 1350. */
 function clockMinute(field: string, s: string): number {
   const m = /^(\d{1,2}):(\d{2})$/.exec(s);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return fail(`${field}: must be a time HH:MM from 00:00 to 23:59, got ${show(s)}`);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59)
+    return fail(`${field}: must be a time HH:MM from 00:00 to 23:59, got ${show(s)}`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
@@ -159,12 +175,16 @@ export function preferenceFromCsv(c: Record<string, string>): Parsed<PreferenceR
       const interests: Record<string, unknown> = {};
       for (const pair of v('interests').split(';')) {
         const m = /^\s*([^:]+?)\s*:\s*([^:]*?)\s*$/.exec(pair);
-        if (!m || m[2] === '' || !Number.isFinite(Number(m[2]))) return fail(`interests: ${show(pair)} is not category:weight (e.g. food:0.9;books:0.2)`);
+        if (!m || m[2] === '' || !Number.isFinite(Number(m[2])))
+          return fail(`interests: ${show(pair)} is not category:weight (e.g. food:0.9;books:0.2)`);
         interests[m[1]!] = Number(m[2]);
       }
       o['interests'] = interests;
     }
-    if (v('segments')) o['segments'] = v('segments').split(';').map((s) => s.trim());
+    if (v('segments'))
+      o['segments'] = v('segments')
+        .split(';')
+        .map((s) => s.trim());
     if (v('consent')) {
       const b = BOOLEANS[v('consent').toLowerCase()];
       o['consent'] = b ?? fail(`consent: must be true/false, yes/no or 1/0, got ${show(v('consent'))}`);
@@ -174,7 +194,10 @@ export function preferenceFromCsv(c: Record<string, string>): Parsed<PreferenceR
       o['quietHours'] = null;
     } else if (v('quietStart') || v('quietEnd')) {
       if (!v('quietStart') || !v('quietEnd')) fail('quietStart and quietEnd: give both or neither');
-      o['quietHours'] = { startMinute: clockMinute('quietStart', v('quietStart')), endMinute: clockMinute('quietEnd', v('quietEnd')) };
+      o['quietHours'] = {
+        startMinute: clockMinute('quietStart', v('quietStart')),
+        endMinute: clockMinute('quietEnd', v('quietEnd')),
+      };
     }
     if (v('timeZone')) o['timeZone'] = v('timeZone');
     if (v('locale')) o['locale'] = v('locale');
@@ -191,23 +214,34 @@ let currencies: Set<string> | undefined;
 function currencyFrom(v: unknown): string {
   const s = text('currency', v, 16);
   currencies ??= new Set(Intl.supportedValuesOf('currency'));
-  return /^[A-Z]{3}$/.test(s) && currencies.has(s) ? s : fail(`currency: ${show(s)} is not an ISO 4217 code (three capitals, e.g. EUR)`);
+  return /^[A-Z]{3}$/.test(s) && currencies.has(s)
+    ? s
+    : fail(`currency: ${show(s)} is not an ISO 4217 code (three capitals, e.g. EUR)`);
 }
 
 function timestampFrom(v: unknown): number {
   const s = text('occurredAt', v, 40);
   const m = RFC3339.exec(s);
   if (!m) return fail(`occurredAt: ${show(s)} is not an RFC 3339 time (e.g. 2026-05-01T10:00:00Z)`);
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // Date.parse would roll 2026-02-30 over to March; check the calendar ourselves.
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) fail(`occurredAt: ${show(s)} is not a real date and time`);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
+    fail(`occurredAt: ${show(s)} is not a real date and time`);
   return Date.parse(s.toUpperCase().replace(' ', 'T'));
 }
 
 function amountFrom(v: unknown): number {
   const n = typeof v === 'string' && /^-?\d{1,15}$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || Math.abs(n) >= 1e15) return fail(`amountMinor: must be an integer amount in minor units (cents), got ${show(v)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || Math.abs(n) >= 1e15)
+    return fail(`amountMinor: must be an integer amount in minor units (cents), got ${show(v)}`);
   return n;
 }
 
@@ -228,11 +262,14 @@ function transaction(r: Record<string, unknown>): TransactionRow {
 /** An NDJSON object as a transaction row (amountMinor a JSON integer, occurredAt an RFC 3339 string). */
 export function transactionFromObject(o: unknown): Parsed<TransactionRow> {
   return attempt(() => {
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) return fail(`row must be a JSON object, got ${show(o)}`);
+    if (typeof o !== 'object' || o === null || Array.isArray(o))
+      return fail(`row must be a JSON object, got ${show(o)}`);
     const r = o as Record<string, unknown>;
     for (const k of Object.keys(r)) if (!TRANSACTION_FIELDS.has(k)) fail(`unknown field ${show(k)}`);
-    if (typeof r['amountMinor'] === 'string') fail(`amountMinor: must be a JSON integer, got ${show(r['amountMinor'])}`);
-    if (typeof r['occurredAt'] !== 'string') fail(`occurredAt: must be an RFC 3339 string, got ${show(r['occurredAt'])}`);
+    if (typeof r['amountMinor'] === 'string')
+      fail(`amountMinor: must be a JSON integer, got ${show(r['amountMinor'])}`);
+    if (typeof r['occurredAt'] !== 'string')
+      fail(`occurredAt: must be an RFC 3339 string, got ${show(r['occurredAt'])}`);
     return transaction(r);
   });
 }

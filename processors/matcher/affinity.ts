@@ -21,7 +21,11 @@ export const DEFAULT_AFFINITY: AffinitySettings = { halfLifeDays: 30, minWeight:
 
 const WEIGHT = { claim: 1, redemption: 3, purchase: 2 } as const;
 
-export function categoryAffinity(events: readonly CouponActivity[], now: number, s: AffinitySettings = DEFAULT_AFFINITY): Record<string, number> {
+export function categoryAffinity(
+  events: readonly CouponActivity[],
+  now: number,
+  s: AffinitySettings = DEFAULT_AFFINITY,
+): Record<string, number> {
   const raw = new Map<string, number>();
   const halfLifeMs = s.halfLifeDays * 86_400_000;
   for (const e of events) {

@@ -1,7 +1,17 @@
 // H3 covers of geofences, and the lat/lng boxes the lookup grid registers
 // them under. Circles (10 m–10 km) and polygons are covered at the finest H3
 // resolution (4–11) whose cover stays within about 24 cells.
-import { latLngToCell, gridDisk, cellToLatLng, cellToBoundary, getHexagonAreaAvg, getHexagonEdgeLengthAvg, polygonToCellsExperimental, POLYGON_TO_CELLS_FLAGS, UNITS } from 'h3-js';
+import {
+  latLngToCell,
+  gridDisk,
+  cellToLatLng,
+  cellToBoundary,
+  getHexagonAreaAvg,
+  getHexagonEdgeLengthAvg,
+  polygonToCellsExperimental,
+  POLYGON_TO_CELLS_FLAGS,
+  UNITS,
+} from 'h3-js';
 import { boundingBox, distanceM, type Box } from './shapes.ts';
 import type { LatLngBox } from './grid.ts';
 import type { Circle, Polygon } from '../../schemas/types.ts';
@@ -58,7 +68,10 @@ export function coverCircle(circle: Circle, res: number): string[] {
 }
 
 /** Every cell overlapping the polygon's outer ring (holes are left to the exact test), at the resolution chosen for its size. */
-export function coverPolygon(polygon: Polygon, box: Box = boundingBox(polygon.outer)): { res: number; cells: string[] } {
+export function coverPolygon(
+  polygon: Polygon,
+  box: Box = boundingBox(polygon.outer),
+): { res: number; cells: string[] } {
   const w = distanceM(box.minLat, box.minLng, box.minLat, box.maxLng);
   const h = distanceM(box.minLat, box.minLng, box.maxLat, box.minLng);
   const res = finestResolution((r) => {
@@ -84,7 +97,12 @@ export function coverBoxes(cells: readonly string[], res: number): LatLngBox[] {
     let [south, north, west, east] = [90, -90, Infinity, -Infinity];
     for (const [lat, lng] of vertices) {
       const unwrapped = lng - ref > 180 ? lng - 360 : lng - ref < -180 ? lng + 360 : lng; // across the antimeridian
-      [south, north, west, east] = [Math.min(south, lat), Math.max(north, lat), Math.min(west, unwrapped), Math.max(east, unwrapped)];
+      [south, north, west, east] = [
+        Math.min(south, lat),
+        Math.max(north, lat),
+        Math.min(west, unwrapped),
+        Math.max(east, unwrapped),
+      ];
     }
     [south, north] = [south - padDeg, north + padDeg];
     if (north + capDeg >= 90) return { south, north: 90, west: -180, east: 180 };

@@ -88,14 +88,34 @@ const EMPTY: UserGeoState = { lastDeviceTs: 0, presence: {}, lastPushTs: {}, day
  * several. The push id names the visit (user, offer, entry time), so a
  * redelivered ping decides the same id and the dispatcher drops the repeat.
  */
-export function decide(ping: LocationPing, candidates: readonly Candidate[], prev: UserGeoState | undefined, prefs: UserPreferences, now: number, s: MatcherSettings): Decision {
-  const record = (outcome: Outcome, considered: Considered[] = []): DecisionRecord => ({ pingId: ping.pingId, deviceTs: ping.deviceTs, decidedTs: now, outcome, considered });
+export function decide(
+  ping: LocationPing,
+  candidates: readonly Candidate[],
+  prev: UserGeoState | undefined,
+  prefs: UserPreferences,
+  now: number,
+  s: MatcherSettings,
+): Decision {
+  const record = (outcome: Outcome, considered: Considered[] = []): DecisionRecord => ({
+    pingId: ping.pingId,
+    deviceTs: ping.deviceTs,
+    decidedTs: now,
+    outcome,
+    considered,
+  });
   const state = prev ?? EMPTY;
-  if (ping.deviceTs < state.lastDeviceTs) return { outcome: 'out_of_order', pushes: [], next: undefined, record: record('out_of_order') };
-  if (ping.accuracyM > s.maxAccuracyM) return { outcome: 'inaccurate', pushes: [], next: undefined, record: record('inaccurate') };
+  if (ping.deviceTs < state.lastDeviceTs)
+    return { outcome: 'out_of_order', pushes: [], next: undefined, record: record('out_of_order') };
+  if (ping.accuracyM > s.maxAccuracyM)
+    return { outcome: 'inaccurate', pushes: [], next: undefined, record: record('inaccurate') };
 
   const ts = ping.deviceTs;
-  const presence = updatePresence(state.presence, candidates.map((c) => c.offer.offerId), ts, s.exitGraceMs);
+  const presence = updatePresence(
+    state.presence,
+    candidates.map((c) => c.offer.offerId),
+    ts,
+    s.exitGraceMs,
+  );
   const day = localParts(ts, prefs.timeZone).date;
   let pushesToday = day === state.day ? state.pushesToday : 0;
   const lastPushTs = pruneCooldowns(state.lastPushTs, ts, s.cooldownMs);
@@ -110,7 +130,10 @@ export function decide(ping: LocationPing, candidates: readonly Candidate[], pre
     if (p.done) considered.push({ ...entry, verdict: 'already_pushed' });
     else if (!dwellReached(p, c.offer.dwellSeconds, ts)) considered.push({ ...entry, verdict: 'dwelling' });
     else {
-      const why = rejectionFor(c.offer, prefs, now, { inCooldown: lastPushTs[id] !== undefined, dailyCapReached: pushesToday >= s.maxPushesPerDay });
+      const why = rejectionFor(c.offer, prefs, now, {
+        inCooldown: lastPushTs[id] !== undefined,
+        dailyCapReached: pushesToday >= s.maxPushesPerDay,
+      });
       if (why) considered.push({ ...entry, verdict: why });
       else eligible.push({ c, score: sc, entry: p.enteredTs });
     }
@@ -123,7 +146,12 @@ export function decide(ping: LocationPing, candidates: readonly Candidate[], pre
     const id = e.c.offer.offerId;
     presence[id] = { ...presence[id]!, done: true };
     const win = i < room;
-    considered.push({ offerId: id, distanceM: Math.round(e.c.distanceM), score: round3(e.score), verdict: win ? 'pushed' : 'outranked' });
+    considered.push({
+      offerId: id,
+      distanceM: Math.round(e.c.distanceM),
+      score: round3(e.score),
+      verdict: win ? 'pushed' : 'outranked',
+    });
     if (!win) return;
     lastPushTs[id] = ts;
     pushesToday++;
@@ -140,7 +168,13 @@ export function decide(ping: LocationPing, candidates: readonly Candidate[], pre
     });
   });
 
-  const outcome: Outcome = pushes.length ? 'pushed' : candidates.length === 0 ? 'no_candidates' : considered.every((c) => c.verdict === 'already_pushed' || c.verdict === 'dwelling') ? 'nothing_new' : 'all_rejected';
+  const outcome: Outcome = pushes.length
+    ? 'pushed'
+    : candidates.length === 0
+      ? 'no_candidates'
+      : considered.every((c) => c.verdict === 'already_pushed' || c.verdict === 'dwelling')
+        ? 'nothing_new'
+        : 'all_rejected';
   const next: UserGeoState = { lastDeviceTs: ts, presence, lastPushTs, day, pushesToday };
   return { outcome, pushes, next, record: record(outcome, considered) };
 }

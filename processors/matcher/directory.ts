@@ -91,7 +91,11 @@ export class OfferDirectory {
     for (const record of this.offers.values()) for (const cover of coversOf(record)) cells += cover.cells.length;
     const entries = this.levels.reduce((n, l) => n + l.grid.entries(), 0);
     const per = (x: number) => (this.offers.size ? Math.round((x / this.offers.size) * 10) / 10 : 0);
-    return { cellsPerOffer: per(cells), bucketEntriesPerOffer: per(entries), levelsM: this.levels.map((l) => Math.round(l.bucketDeg * M_PER_DEG)) };
+    return {
+      cellsPerOffer: per(cells),
+      bucketEntriesPerOffer: per(entries),
+      levelsM: this.levels.map((l) => Math.round(l.bucketDeg * M_PER_DEG)),
+    };
   }
 
   private level(bucketDeg: number): GridLevel<Offer> | undefined {
@@ -131,7 +135,12 @@ function test(offer: Offer, lat: number, lng: number): Candidate | undefined {
 
 /** The copy the directory keeps: polygons carry their box and centre for the exact test. */
 function toRecord(offer: Offer): Offer {
-  const polygons: IndexedPolygon[] = offer.polygons.map((p) => ({ outer: p.outer, holes: p.holes, box: boundingBox(p.outer), centre: ringCentre(p.outer) }));
+  const polygons: IndexedPolygon[] = offer.polygons.map((p) => ({
+    outer: p.outer,
+    holes: p.holes,
+    box: boundingBox(p.outer),
+    centre: ringCentre(p.outer),
+  }));
   return { ...offer, polygons };
 }
 

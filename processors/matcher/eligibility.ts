@@ -4,10 +4,15 @@ import type { Offer, OpeningHours } from '../../schemas/types.ts';
 import type { QuietHours, UserPreferences } from '../../users/user-preferences.ts';
 import { localParts } from '../../pipeline/local-time.ts';
 
-export type Rejection = 'inactive' | 'exhausted' | 'closed' | 'segment' | 'no_consent' | 'quiet_hours' | 'cooldown' | 'daily_cap';
+export type Rejection =
+  'inactive' | 'exhausted' | 'closed' | 'segment' | 'no_consent' | 'quiet_hours' | 'cooldown' | 'daily_cap';
 
 export function isOfferLive(offer: Offer, now: number): boolean {
-  return offer.status === 'ACTIVE' && (offer.startsTs === null || offer.startsTs <= now) && (offer.endsTs === null || now < offer.endsTs);
+  return (
+    offer.status === 'ACTIVE' &&
+    (offer.startsTs === null || offer.startsTs <= now) &&
+    (offer.endsTs === null || now < offer.endsTs)
+  );
 }
 
 /** Inside one of the weekly windows in the merchant's zone; a window may run past midnight (closeMinute > 1440). */
@@ -16,14 +21,18 @@ export function isOpen(hours: OpeningHours | null, now: number): boolean {
   const { weekday, minute } = localParts(now, hours.timeZone);
   const yesterday = (weekday + 6) % 7;
   return hours.windows.some(
-    (w) => (w.day === weekday && w.openMinute <= minute && minute < w.closeMinute) || (w.day === yesterday && minute + 1440 < w.closeMinute),
+    (w) =>
+      (w.day === weekday && w.openMinute <= minute && minute < w.closeMinute) ||
+      (w.day === yesterday && minute + 1440 < w.closeMinute),
   );
 }
 
 export function inQuietHours(q: QuietHours | null, timeZone: string, now: number): boolean {
   if (!q || q.startMinute === q.endMinute) return false;
   const { minute } = localParts(now, timeZone);
-  return q.startMinute < q.endMinute ? minute >= q.startMinute && minute < q.endMinute : minute >= q.startMinute || minute < q.endMinute;
+  return q.startMinute < q.endMinute
+    ? minute >= q.startMinute && minute < q.endMinute
+    : minute >= q.startMinute || minute < q.endMinute;
 }
 
 /** An offer with no segments targets everyone; otherwise the user needs one of them. */
@@ -32,7 +41,12 @@ export function inSegments(offer: Offer, prefs: UserPreferences): boolean {
 }
 
 /** The first rule the offer fails for this user now, or undefined when it may be pushed. */
-export function rejectionFor(offer: Offer, prefs: UserPreferences, now: number, extra: { inCooldown: boolean; dailyCapReached: boolean }): Rejection | undefined {
+export function rejectionFor(
+  offer: Offer,
+  prefs: UserPreferences,
+  now: number,
+  extra: { inCooldown: boolean; dailyCapReached: boolean },
+): Rejection | undefined {
   if (offer.status === 'EXHAUSTED') return 'exhausted';
   if (!isOfferLive(offer, now)) return 'inactive';
   if (!isOpen(offer.openingHours, now)) return 'closed';

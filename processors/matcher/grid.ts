@@ -55,7 +55,8 @@ export class GridLevel<T> {
       const south = Math.max(-90, box.south);
       const north = Math.min(90, box.north);
       // All meridians meet at a pole, and a box as wide as the world wraps onto itself.
-      const ranges = north >= 90 || south <= -90 || box.east - box.west >= 360 ? [[-180, 180]] : lngRanges(box.west, box.east);
+      const ranges =
+        north >= 90 || south <= -90 || box.east - box.west >= 360 ? [[-180, 180]] : lngRanges(box.west, box.east);
       const lastRow = Math.floor((north + 90) * this.perDeg);
       for (let row = Math.floor((south + 90) * this.perDeg); row <= lastRow; row++) {
         const cols = this.colsIn(row);
@@ -103,7 +104,7 @@ export class GridLevel<T> {
     const low = row * this.bucketDeg - 90;
     const high = low + this.bucketDeg;
     const fromEquator = low >= 0 ? low : high <= 0 ? -high : 0;
-    return Math.max(1, Math.floor((360 * Math.cos(fromEquator * RAD)) * this.perDeg));
+    return Math.max(1, Math.floor(360 * Math.cos(fromEquator * RAD) * this.perDeg));
   }
 }
 
@@ -116,7 +117,15 @@ function colOf(lng: number, cols: number): number {
 function lngRanges(west: number, east: number): number[][] {
   if (east < -180) [west, east] = [west + 360, east + 360];
   else if (west > 180) [west, east] = [west - 360, east - 360];
-  if (west < -180) return [[west + 360, 180], [-180, east]];
-  if (east > 180) return [[west, 180], [-180, east - 360]];
+  if (west < -180)
+    return [
+      [west + 360, 180],
+      [-180, east],
+    ];
+  if (east > 180)
+    return [
+      [west, 180],
+      [-180, east - 360],
+    ];
   return [[west, east]];
 }

@@ -63,11 +63,26 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
   const prefCache = new PreferenceCache(new PreferenceStore(d.redis, d.config.topics.prefix), settings.prefsCacheMs);
   const decisionLog = new DecisionLog(d.redis, d.config.topics.prefix);
 
-  const feed = await startOfferFeed(d.kafka, topics.offers, d.config.topics.prefix, directory, d.codecs, d.metrics, log);
+  const feed = await startOfferFeed(
+    d.kafka,
+    topics.offers,
+    d.config.topics.prefix,
+    directory,
+    d.codecs,
+    d.metrics,
+    log,
+  );
   await feed.caughtUp;
   log.info({ offers: directory.size }, 'offer directory loaded');
 
-  const restore = { redis: d.redis, kafka: d.kafka, codecs: d.codecs, topic: topics.stateChangelog, keyPrefix: d.config.topics.prefix, log };
+  const restore = {
+    redis: d.redis,
+    kafka: d.kafka,
+    codecs: d.codecs,
+    topic: topics.stateChangelog,
+    keyPrefix: d.config.topics.prefix,
+    log,
+  };
   await ensureState(restore);
 
   const latency = d.metrics.stageLatency.labels({ stage: 'matcher' }); // looked up once: prom-client hashes labels

@@ -16,7 +16,15 @@ export interface OfferFeed {
   caughtUp: Promise<void>;
 }
 
-export async function startOfferFeed(kafka: Kafka, topic: string, groupPrefix: string, directory: OfferDirectory, codecs: SchemaCodecs, metrics: Metrics, log: Logger): Promise<OfferFeed> {
+export async function startOfferFeed(
+  kafka: Kafka,
+  topic: string,
+  groupPrefix: string,
+  directory: OfferDirectory,
+  codecs: SchemaCodecs,
+  metrics: Metrics,
+  log: Logger,
+): Promise<OfferFeed> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await retryTransient(() => admin.fetchTopicOffsets(topic));

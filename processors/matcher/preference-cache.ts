@@ -12,7 +12,11 @@ interface Entry {
 export class PreferenceCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly store: PreferenceStore, private readonly ttlMs: number, private readonly maxEntries = 100_000) {}
+  constructor(
+    private readonly store: PreferenceStore,
+    private readonly ttlMs: number,
+    private readonly maxEntries = 100_000,
+  ) {}
 
   async getMany(userIds: Iterable<string>, now: number): Promise<Map<string, UserPreferences>> {
     const out = new Map<string, UserPreferences>();

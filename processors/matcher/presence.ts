@@ -13,7 +13,12 @@ export interface OfferPresence {
 export type Presence = Record<string, OfferPresence>;
 
 /** Presence after a ping at `ts` that falls inside `insideIds`. */
-export function updatePresence(prev: Presence, insideIds: readonly string[], ts: number, exitGraceMs: number): Presence {
+export function updatePresence(
+  prev: Presence,
+  insideIds: readonly string[],
+  ts: number,
+  exitGraceMs: number,
+): Presence {
   const next: Presence = {};
   for (const [id, p] of Object.entries(prev)) {
     if (ts - p.lastInsideTs <= exitGraceMs) next[id] = p; // still within the grace window: same visit

@@ -11,7 +11,11 @@ import type { UserPreferences } from '../../users/user-preferences.ts';
 export const NEUTRAL_INTEREST = 0.5;
 
 export function score(offer: Offer, distanceM: number, radiusM: number | undefined, prefs: UserPreferences): number {
-  const interest = clamp(prefs.interests[offer.category] ?? prefs.learnedInterests?.[offer.category] ?? NEUTRAL_INTEREST, 0, 1);
+  const interest = clamp(
+    prefs.interests[offer.category] ?? prefs.learnedInterests?.[offer.category] ?? NEUTRAL_INTEREST,
+    0,
+    1,
+  );
   const proximity = radiusM ? 1 - 0.5 * clamp(distanceM / radiusM, 0, 1) : 1;
   const priority = 1 + clamp(offer.priority, 0, 10) / 10;
   return interest * proximity * priority;

@@ -19,7 +19,8 @@ function inRing(lat: number, lng: number, ring: readonly Point[]): boolean {
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
     const a = ring[i]!;
     const b = ring[j]!;
-    if (a.lat > lat !== b.lat > lat && lng < ((b.lng - a.lng) * (lat - a.lat)) / (b.lat - a.lat) + a.lng) inside = !inside;
+    if (a.lat > lat !== b.lat > lat && lng < ((b.lng - a.lng) * (lat - a.lat)) / (b.lat - a.lat) + a.lng)
+      inside = !inside;
   }
   return inside;
 }
@@ -47,5 +48,8 @@ export function inBox(lat: number, lng: number, b: Box): boolean {
 
 /** Centroid of the ring's vertices: where "distance to a polygon offer" is measured from. */
 export function ringCentre(ring: readonly Point[]): Point {
-  return { lat: ring.reduce((a, p) => a + p.lat, 0) / ring.length, lng: ring.reduce((a, p) => a + p.lng, 0) / ring.length };
+  return {
+    lat: ring.reduce((a, p) => a + p.lat, 0) / ring.length,
+    lng: ring.reduce((a, p) => a + p.lng, 0) / ring.length,
+  };
 }

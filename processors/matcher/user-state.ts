@@ -41,10 +41,17 @@ for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[i + 1], 'EX', ARGV[1]) end
 return #KEYS
 `;
 
-type WithSetMany = Redis & { nearcastSetMany(numKeys: number, ...keysThenArgs: Array<string | number>): Promise<number> };
+type WithSetMany = Redis & {
+  nearcastSetMany(numKeys: number, ...keysThenArgs: Array<string | number>): Promise<number>;
+};
 
 export class UserStateStore {
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string, private readonly changelog: StateChangelog, private readonly epochKey: string) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+    private readonly changelog: StateChangelog,
+    private readonly epochKey: string,
+  ) {
     if (!('nearcastSetMany' in redis)) redis.defineCommand('nearcastSetMany', { lua: SET_MANY });
   }
 
@@ -59,7 +66,9 @@ export class UserStateStore {
    * same MGET reads the users' erasure tombstones: late pings of an erased
    * user must write nothing.
    */
-  async loadMany(userIds: Iterable<string>): Promise<{ states: Map<string, UserGeoState>; intact: boolean; erased: Set<string> }> {
+  async loadMany(
+    userIds: Iterable<string>,
+  ): Promise<{ states: Map<string, UserGeoState>; intact: boolean; erased: Set<string> }> {
     const ids = [...new Set(userIds)];
     const keys = [...ids.map((id) => this.key(id)), ...ids.map((id) => tombstoneKey(this.keyPrefix, id))];
     const values = await this.redis.mget(this.epochKey, ...keys);
@@ -77,7 +86,8 @@ export class UserStateStore {
   async recordChanges(states: Map<string, UserGeoState>, before: Map<string, UserGeoState>): Promise<void> {
     const writes: StateWrite[] = [];
     for (const [id, s] of states) {
-      if (!sameMaterial(s, before.get(id))) writes.push({ redisKey: this.key(id), value: s, ttlSeconds: STATE_TTL_SECONDS });
+      if (!sameMaterial(s, before.get(id)))
+        writes.push({ redisKey: this.key(id), value: s, ttlSeconds: STATE_TTL_SECONDS });
     }
     await this.changelog.record(writes);
   }

@@ -39,29 +39,59 @@ export class LocalFcmService extends EventEmitter {
   respond: FcmResponder = () => 'ok';
   private readonly accessTokens = new Set<string>();
 
-  private constructor(private readonly server: Server, readonly caFile: string, readonly connectTo: string, readonly serviceAccountFile: string, private readonly publicKeyPem: string) {
+  private constructor(
+    private readonly server: Server,
+    readonly caFile: string,
+    readonly connectTo: string,
+    readonly serviceAccountFile: string,
+    private readonly publicKeyPem: string,
+  ) {
     super();
   }
 
   static async start(): Promise<LocalFcmService> {
     const tls = createLocalTls(FCM_HOSTS);
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     const serviceAccountFile = join(mkdtempSync(join(tmpdir(), 'nearcast-fcm-')), 'service-account.json');
-    writeFileSync(serviceAccountFile, JSON.stringify({
-      type: 'service_account', project_id: PROJECT, private_key_id: randomBytes(8).toString('hex'), private_key: privateKey,
-      client_email: `push@${PROJECT}.iam.gserviceaccount.com`, token_uri: 'https://oauth2.googleapis.com/token',
-    }));
+    writeFileSync(
+      serviceAccountFile,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: PROJECT,
+        private_key_id: randomBytes(8).toString('hex'),
+        private_key: privateKey,
+        client_email: `push@${PROJECT}.iam.gserviceaccount.com`,
+        token_uri: 'https://oauth2.googleapis.com/token',
+      }),
+    );
     const server = createServer({ key: tls.key, cert: tls.cert });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const svc = new LocalFcmService(server, tls.caFile, `127.0.0.1:${(server.address() as AddressInfo).port}`, serviceAccountFile, publicKey);
+    const svc = new LocalFcmService(
+      server,
+      tls.caFile,
+      `127.0.0.1:${(server.address() as AddressInfo).port}`,
+      serviceAccountFile,
+      publicKey,
+    );
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        void svc.handle(req.headers.host ?? '', req.url ?? '', req.headers.authorization, Buffer.concat(chunks).toString('utf8')).then(({ status, body, headers }) => {
-          res.writeHead(status, { 'content-type': 'application/json', ...headers });
-          res.end(JSON.stringify(body));
-        });
+        void svc
+          .handle(
+            req.headers.host ?? '',
+            req.url ?? '',
+            req.headers.authorization,
+            Buffer.concat(chunks).toString('utf8'),
+          )
+          .then(({ status, body, headers }) => {
+            res.writeHead(status, { 'content-type': 'application/json', ...headers });
+            res.end(JSON.stringify(body));
+          });
       });
     });
     return svc;
@@ -72,11 +102,18 @@ export class LocalFcmService extends EventEmitter {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private async handle(host: string, url: string, auth: string | undefined, body: string): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+  private async handle(
+    host: string,
+    url: string,
+    auth: string | undefined,
+    body: string,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     if (host.startsWith('oauth2.googleapis.com') && url === '/token') return this.token(body);
     const m = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(url);
-    if (!host.startsWith('fcm.googleapis.com') || !m) return { status: 404, body: { error: { code: 404, message: 'not found', status: 'NOT_FOUND' } } };
-    if (!auth?.startsWith('Bearer ') || !this.accessTokens.has(auth.slice(7))) return fcmError(401, 'UNAUTHENTICATED', 'THIRD_PARTY_AUTH_ERROR');
+    if (!host.startsWith('fcm.googleapis.com') || !m)
+      return { status: 404, body: { error: { code: 404, message: 'not found', status: 'NOT_FOUND' } } };
+    if (!auth?.startsWith('Bearer ') || !this.accessTokens.has(auth.slice(7)))
+      return fcmError(401, 'UNAUTHENTICATED', 'THIRD_PARTY_AUTH_ERROR');
     if (m[1] !== PROJECT) return fcmError(403, 'PERMISSION_DENIED', 'SENDER_ID_MISMATCH');
     let message: FcmMessage;
     try {
@@ -88,8 +125,16 @@ export class LocalFcmService extends EventEmitter {
     const verdict = this.respond(message.token);
     if (verdict === 'unregistered') return fcmError(404, 'NOT_FOUND', 'UNREGISTERED');
     if (verdict !== 'ok') {
-      const headers = verdict.retryAfterSeconds !== undefined ? { 'retry-after': String(verdict.retryAfterSeconds) } : undefined;
-      return { ...fcmError(verdict.status, verdict.status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE', verdict.status === 429 ? 'QUOTA_EXCEEDED' : 'UNAVAILABLE'), ...(headers ? { headers } : {}) };
+      const headers =
+        verdict.retryAfterSeconds !== undefined ? { 'retry-after': String(verdict.retryAfterSeconds) } : undefined;
+      return {
+        ...fcmError(
+          verdict.status,
+          verdict.status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE',
+          verdict.status === 429 ? 'QUOTA_EXCEEDED' : 'UNAVAILABLE',
+        ),
+        ...(headers ? { headers } : {}),
+      };
     }
     const received = { message, receivedAt: Date.now() };
     this.received.push(received);
@@ -102,7 +147,9 @@ export class LocalFcmService extends EventEmitter {
     const form = new URLSearchParams(body);
     try {
       if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw new Error('grant');
-      await jwtVerify(form.get('assertion') ?? '', createPublicKey(this.publicKeyPem), { audience: 'https://oauth2.googleapis.com/token' });
+      await jwtVerify(form.get('assertion') ?? '', createPublicKey(this.publicKeyPem), {
+        audience: 'https://oauth2.googleapis.com/token',
+      });
     } catch {
       return { status: 400, body: { error: 'invalid_grant' } };
     }
@@ -114,5 +161,15 @@ export class LocalFcmService extends EventEmitter {
 }
 
 function fcmError(code: number, status: string, errorCode: string) {
-  return { status: code, body: { error: { code, message: errorCode, status, details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }] } } };
+  return {
+    status: code,
+    body: {
+      error: {
+        code,
+        message: errorCode,
+        status,
+        details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode }],
+      },
+    },
+  };
 }

@@ -19,7 +19,14 @@ export function createLocalTls(hostNames: string[] = []): LocalTls {
     algorithm: 'sha256',
     extensions: [
       { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }, ...hostNames.map((value) => ({ type: 2, value }))] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+          ...hostNames.map((value) => ({ type: 2, value })),
+        ],
+      },
     ],
   });
   const caFile = join(mkdtempSync(join(tmpdir(), 'nearcast-tls-')), 'ca.pem');

@@ -38,7 +38,11 @@ export class LocalWebPushService extends EventEmitter {
   respond: Responder = () => undefined;
   private readonly devices = new Map<string, DeviceKeys>();
 
-  private constructor(private readonly server: Server, readonly caFile: string, readonly origin: string) {
+  private constructor(
+    private readonly server: Server,
+    readonly caFile: string,
+    readonly origin: string,
+  ) {
     super();
   }
 
@@ -69,7 +73,13 @@ export class LocalWebPushService extends EventEmitter {
     ecdh.generateKeys();
     const auth = randomBytes(16).toString('base64url');
     this.devices.set(id, { ecdh, auth });
-    return { id, subscription: { endpoint: `${this.origin}/push/${id}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth } } };
+    return {
+      id,
+      subscription: {
+        endpoint: `${this.origin}/push/${id}`,
+        keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth },
+      },
+    };
   }
 
   forget(deviceId: string): void {
@@ -94,12 +104,20 @@ export class LocalWebPushService extends EventEmitter {
     if (scripted) return scripted;
     let payload: unknown;
     try {
-      payload = JSON.parse(ece.decrypt(body, { version: 'aes128gcm', privateKey: keys.ecdh, authSecret: keys.auth }).toString('utf8'));
+      payload = JSON.parse(
+        ece.decrypt(body, { version: 'aes128gcm', privateKey: keys.ecdh, authSecret: keys.auth }).toString('utf8'),
+      );
     } catch {
       this.rejected++;
       return { status: 400 };
     }
-    const push: ReceivedPush = { deviceId, payload, ttlSeconds: Number(headers['ttl']), urgency: headers['urgency'] as string | undefined, receivedAt: Date.now() };
+    const push: ReceivedPush = {
+      deviceId,
+      payload,
+      ttlSeconds: Number(headers['ttl']),
+      urgency: headers['urgency'] as string | undefined,
+      receivedAt: Date.now(),
+    };
     this.received.push(push);
     this.emit('push', push);
     return { status: 201, headers: { location: `${this.origin}/message/${randomUUID()}` } };
@@ -111,7 +129,12 @@ export class LocalWebPushService extends EventEmitter {
     if (!m) return { status: 401 };
     try {
       const raw = Buffer.from(m[2]!, 'base64url');
-      const jwk = { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33, 65).toString('base64url') };
+      const jwk = {
+        kty: 'EC',
+        crv: 'P-256',
+        x: raw.subarray(1, 33).toString('base64url'),
+        y: raw.subarray(33, 65).toString('base64url'),
+      };
       const { payload } = await jwtVerify(m[1]!, await importJWK(jwk, 'ES256'), { audience: this.origin });
       if (!payload.exp || payload.exp > Date.now() / 1000 + 24 * 3600) return { status: 403 };
       return undefined;
@@ -125,7 +148,8 @@ function checkHeaders(h: Record<string, string | string[] | undefined>) {
   if (h['ttl'] === undefined || Number.isNaN(Number(h['ttl']))) return { status: 400 };
   if (h['content-encoding'] !== 'aes128gcm') return { status: 415 };
   const topic = h['topic'];
-  if (topic !== undefined && (typeof topic !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(topic))) return { status: 400 }; // RFC 8030 §5.4
+  if (topic !== undefined && (typeof topic !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(topic)))
+    return { status: 400 }; // RFC 8030 §5.4
   return undefined;
 }
 

@@ -15,14 +15,28 @@ describe('learnt interests', () => {
   afterAll(() => s?.close());
 
   it('learns from claims, favouring the category claimed most', async () => {
-    const books = await s.liveOffer({ title: 'Books', category: 'books', circles: [FENCE], caps: { maxTotal: 10, maxPerUser: 5 } });
-    const food = await s.liveOffer({ title: 'Food', category: 'food', circles: [FENCE], caps: { maxTotal: 10, maxPerUser: 5 } });
+    const books = await s.liveOffer({
+      title: 'Books',
+      category: 'books',
+      circles: [FENCE],
+      caps: { maxTotal: 10, maxPerUser: 5 },
+    });
+    const food = await s.liveOffer({
+      title: 'Food',
+      category: 'food',
+      circles: [FENCE],
+      caps: { maxTotal: 10, maxPerUser: 5 },
+    });
     const device = await s.token('device', 'lena');
     for (const offerId of [books.offerId, food.offerId, food.offerId]) {
       expect((await s.call('POST', `/v1/offers/${offerId}/claims`, device)).status).toBe(201);
     }
     const prefs = new PreferenceStore(s.rt.redis, s.config.topics.prefix);
-    await eventually(async () => (await prefs.get('lena'))?.learnedInterests?.['food'] === 1, 10_000, 'interests learnt');
+    await eventually(
+      async () => (await prefs.get('lena'))?.learnedInterests?.['food'] === 1,
+      10_000,
+      'interests learnt',
+    );
     expect((await prefs.get('lena'))!.learnedInterests).toEqual({ food: 1, books: 0.5 });
   });
 });

@@ -34,7 +34,12 @@ describe('exact caps under concurrency', () => {
     children.push(...claimers.map((c) => c.child));
     // Users overlap across processes (400 users, 1,000 claims), so the per-user cap is raced too.
     const started = Date.now();
-    const batches = claimers.map((c, i) => c.run(offerId, Array.from({ length: PER_PROCESS }, (_, j) => `u-${(i * PER_PROCESS + j * 7) % USERS}`)));
+    const batches = claimers.map((c, i) =>
+      c.run(
+        offerId,
+        Array.from({ length: PER_PROCESS }, (_, j) => `u-${(i * PER_PROCESS + j * 7) % USERS}`),
+      ),
+    );
     const results = (await Promise.all(batches)).flat();
 
     expect(Date.now() - started).toBeLessThan(TTL * 1000);
@@ -46,30 +51,67 @@ describe('exact caps under concurrency', () => {
     // Refusals are sold out or the per-user cap; on an overloaded machine a claim that waited too long
     // for a database connection is answered 503 + Retry-After (never granted beyond the cap).
     const kinds = [...new Set(others.map((r) => `${r.status} ${r.error}`))].sort();
-    expect(kinds.every((k) => ['409 SOLD_OUT', '409 CLAIM_REFUSED', '503 DEPENDENCY_UNAVAILABLE'].includes(k)), kinds.join(', ')).toBe(true);
+    expect(
+      kinds.every((k) => ['409 SOLD_OUT', '409 CLAIM_REFUSED', '503 DEPENDENCY_UNAVAILABLE'].includes(k)),
+      kinds.join(', '),
+    ).toBe(true);
     expect(others.filter((r) => r.status === 503).length).toBeLessThan(results.length / 2);
 
     const db = s.rt.pool;
-    const { rows: [live] } = await db.query(`SELECT count(*)::int AS n, count(DISTINCT unit_no)::int AS units, count(DISTINCT user_id)::int AS users FROM claims WHERE offer_id = $1 AND status = 'live' AND expires_at > now()`, [offerId]);
+    const {
+      rows: [live],
+    } = await db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT unit_no)::int AS units, count(DISTINCT user_id)::int AS users FROM claims WHERE offer_id = $1 AND status = 'live' AND expires_at > now()`,
+      [offerId],
+    );
     expect(live).toEqual({ n: CAP, units: CAP, users: CAP });
-    const { rows: [held] } = await db.query('SELECT count(*)::int AS n FROM claim_units WHERE offer_id = $1 AND held_until > now()', [offerId]);
+    const {
+      rows: [held],
+    } = await db.query('SELECT count(*)::int AS n FROM claim_units WHERE offer_id = $1 AND held_until > now()', [
+      offerId,
+    ]);
     expect(held.n).toBe(CAP);
 
     // Sold out now, with a hint when a unit comes back.
-    const late = await s.app.inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers: { authorization: `Bearer ${await s.token('device', 'late-1')}` } });
+    const late = await s.app.inject({
+      method: 'POST',
+      url: `/v1/offers/${offerId}/claims`,
+      headers: { authorization: `Bearer ${await s.token('device', 'late-1')}` },
+    });
     expect(late.statusCode).toBe(409);
     expect(late.json().error.code).toBe('SOLD_OUT');
     expect(Number(late.headers['retry-after'])).toBeGreaterThanOrEqual(1);
 
     // After the time to live the units are back: a later claimer gets one, and the sweeper marks the lapsed claims expired.
-    const { rows: [last] } = await db.query('SELECT extract(epoch FROM max(expires_at) - now()) * 1000 AS ms FROM claims WHERE offer_id = $1', [offerId]);
+    const {
+      rows: [last],
+    } = await db.query(
+      'SELECT extract(epoch FROM max(expires_at) - now()) * 1000 AS ms FROM claims WHERE offer_id = $1',
+      [offerId],
+    );
     await new Promise((r) => setTimeout(r, Math.max(0, Number(last.ms)) + 200));
-    const again = await s.app.inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers: { authorization: `Bearer ${await s.token('device', 'late-1')}` } });
+    const again = await s.app.inject({
+      method: 'POST',
+      url: `/v1/offers/${offerId}/claims`,
+      headers: { authorization: `Bearer ${await s.token('device', 'late-1')}` },
+    });
     expect(again.statusCode).toBe(201);
-    await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM claims WHERE offer_id = $1 AND status = 'expired'`, [offerId])).rows[0].n === CAP, 5000, 'lapsed claims marked expired');
+    await eventually(
+      async () =>
+        (await db.query(`SELECT count(*)::int AS n FROM claims WHERE offer_id = $1 AND status = 'expired'`, [offerId]))
+          .rows[0].n === CAP,
+      5000,
+      'lapsed claims marked expired',
+    );
     // A user whose claim lapsed may claim again (maxPerUser counts claims that hold or used a unit).
-    const { rows: [lapsedUser] } = await db.query(`SELECT user_id FROM claims WHERE offer_id = $1 AND status = 'expired' LIMIT 1`, [offerId]);
-    const back = await s.app.inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers: { authorization: `Bearer ${await s.token('device', lapsedUser.user_id)}` } });
+    const {
+      rows: [lapsedUser],
+    } = await db.query(`SELECT user_id FROM claims WHERE offer_id = $1 AND status = 'expired' LIMIT 1`, [offerId]);
+    const back = await s.app.inject({
+      method: 'POST',
+      url: `/v1/offers/${offerId}/claims`,
+      headers: { authorization: `Bearer ${await s.token('device', lapsedUser.user_id)}` },
+    });
     expect(back.statusCode).toBe(201);
   }, 90_000);
 
@@ -82,7 +124,11 @@ describe('exact caps under concurrency', () => {
       const statuses: number[] = [];
       const second = await buildGateway(strict.rt);
       for (let i = 0; i < 5; i++) {
-        const res = await (i % 2 ? second : strict.app).inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers: { authorization: `Bearer ${token}` } });
+        const res = await (i % 2 ? second : strict.app).inject({
+          method: 'POST',
+          url: `/v1/offers/${offerId}/claims`,
+          headers: { authorization: `Bearer ${token}` },
+        });
         statuses.push(res.statusCode);
         if (res.statusCode === 429) {
           expect(res.json().error.code).toBe('RATE_LIMITED');
@@ -90,7 +136,11 @@ describe('exact caps under concurrency', () => {
         }
       }
       expect(statuses).toEqual([201, 201, 201, 429, 429]);
-      const other = await strict.app.inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers: { authorization: `Bearer ${await strict.token('device', 'polite')}` } });
+      const other = await strict.app.inject({
+        method: 'POST',
+        url: `/v1/offers/${offerId}/claims`,
+        headers: { authorization: `Bearer ${await strict.token('device', 'polite')}` },
+      });
       expect(other.statusCode).toBe(201);
       await second.close();
     } finally {
@@ -101,7 +151,12 @@ describe('exact caps under concurrency', () => {
   it('refuses claims without a device token, for unknown offers, and for offers not live', async () => {
     const { offerId } = await s.liveOffer({ caps: { maxTotal: 5 } });
     const device = await s.token('device', 'd-1');
-    const claim = (id: string, token?: string) => s.app.inject({ method: 'POST', url: `/v1/offers/${id}/claims`, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const claim = (id: string, token?: string) =>
+      s.app.inject({
+        method: 'POST',
+        url: `/v1/offers/${id}/claims`,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
     expect((await claim(offerId)).statusCode).toBe(401);
     expect((await claim(offerId, await s.token('marketer'))).statusCode).toBe(403);
     expect((await claim('00000000-0000-4000-8000-000000000000', device)).statusCode).toBe(404);

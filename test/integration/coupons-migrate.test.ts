@@ -14,7 +14,9 @@ describe('database migration at start-up', () => {
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
       const client = new pg.Client({ connectionString: url });
       await client.connect();
-      const { rows } = await client.query<{ name: string; n: string }>('SELECT name, count(*) AS n FROM pgmigrations GROUP BY name');
+      const { rows } = await client.query<{ name: string; n: string }>(
+        'SELECT name, count(*) AS n FROM pgmigrations GROUP BY name',
+      );
       await client.end();
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.every((r) => r.n === '1')).toBe(true);

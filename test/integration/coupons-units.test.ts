@@ -16,13 +16,20 @@ describe('lazily generated claim units', () => {
   let s: CouponStack;
   beforeAll(async () => {
     s = await startCouponStack({
-      NEARCAST_CLAIM_UNIT_CHUNK: String(CHUNK), NEARCAST_CLAIM_RATE_PER_MINUTE: '100000',
-      NEARCAST_PARTNER_MAX_OFFERS: '3', NEARCAST_PARTNER_MAX_UNITS: '1000',
+      NEARCAST_CLAIM_UNIT_CHUNK: String(CHUNK),
+      NEARCAST_CLAIM_RATE_PER_MINUTE: '100000',
+      NEARCAST_PARTNER_MAX_OFFERS: '3',
+      NEARCAST_PARTNER_MAX_UNITS: '1000',
     });
   });
   afterAll(() => s?.close());
-  const units = async (offerId: string) => (await s.rt.pool.query<{ n: number; top: number | null }>(
-    'SELECT count(*)::int AS n, max(unit_no) AS top FROM claim_units WHERE offer_id = $1', [offerId])).rows[0]!;
+  const units = async (offerId: string) =>
+    (
+      await s.rt.pool.query<{ n: number; top: number | null }>(
+        'SELECT count(*)::int AS n, max(unit_no) AS top FROM claim_units WHERE offer_id = $1',
+        [offerId],
+      )
+    ).rows[0]!;
 
   it('creates an offer capped at 1,000,000 quickly, writing at most a chunk of units', async () => {
     const started = Date.now();
@@ -44,19 +51,23 @@ describe('lazily generated claim units', () => {
       const apps = [s.app, app2];
       const outcomes: string[] = [];
       // Each claimer claims with fresh users until the offer is sold out.
-      await Promise.all(Array.from({ length: 40 }, async (_, w) => {
-        for (let i = 0; ; i++) {
-          const token = await s.token('device', `u-${w}-${i}`);
-          const headers = { authorization: `Bearer ${token}` };
-          const res = await apps[w % 2]!.inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers });
-          outcomes.push(res.statusCode === 201 ? 'granted' : `${res.statusCode} ${res.json().error.code}`);
-          if (res.statusCode !== 201) return;
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, w) => {
+          for (let i = 0; ; i++) {
+            const token = await s.token('device', `u-${w}-${i}`);
+            const headers = { authorization: `Bearer ${token}` };
+            const res = await apps[w % 2]!.inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers });
+            outcomes.push(res.statusCode === 201 ? 'granted' : `${res.statusCode} ${res.json().error.code}`);
+            if (res.statusCode !== 201) return;
+          }
+        }),
+      );
       expect(outcomes.filter((o) => o === 'granted')).toHaveLength(CAP);
       expect([...new Set(outcomes.filter((o) => o !== 'granted'))]).toEqual(['409 SOLD_OUT']);
       const { rows } = await s.rt.pool.query<{ unit_no: number }>(
-        `SELECT unit_no FROM claims WHERE offer_id = $1 AND status = 'live' ORDER BY unit_no`, [offerId]);
+        `SELECT unit_no FROM claims WHERE offer_id = $1 AND status = 'live' ORDER BY unit_no`,
+        [offerId],
+      );
       expect(rows.map((r) => r.unit_no)).toEqual(Array.from({ length: CAP }, (_, i) => i + 1));
       expect(await units(offerId)).toEqual({ n: CAP, top: CAP });
     } finally {
@@ -68,8 +79,13 @@ describe('lazily generated claim units', () => {
   it('bounds a partner to its quota of offers and units (409 QUOTA_EXCEEDED); ending frees a share', async () => {
     const now = Date.now();
     const period = { startsAt: new Date(now - 60_000).toISOString(), endsAt: new Date(now + 86_400_000).toISOString() };
-    const offer = (campaignId: string, maxTotal: number) =>
-      ({ campaignId, title: 'Quota', circles: [FENCE], reward: REWARD, caps: { maxTotal } });
+    const offer = (campaignId: string, maxTotal: number) => ({
+      campaignId,
+      title: 'Quota',
+      circles: [FENCE],
+      reward: REWARD,
+      caps: { maxTotal },
+    });
     const campaign = async (base: string, token: string, name: string) => {
       const res = await s.call('POST', `${base}/campaigns`, token, { name, ...period, budgetMinor: 5000 });
       return res.json as { campaignId: string };

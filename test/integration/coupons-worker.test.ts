@@ -25,12 +25,13 @@ function run(args: string[], env: Record<string, string>) {
   });
 }
 
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number };
-    srv.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
   });
-});
 
 async function databaseExists(url: string): Promise<boolean> {
   const name = new URL(url).pathname.slice(1);
@@ -64,10 +65,14 @@ describe('migrate step and coupons-worker component', () => {
     const port = await freePort();
     const gateway = startComponent('gateway', { ...env, NEARCAST_GATEWAY_PORT: String(port) });
     procs.push(gateway);
-    await eventually(async () => {
-      if (gateway.child.exitCode !== null) throw new Error(`gateway exited with ${gateway.child.exitCode}`);
-      return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
-    }, 60_000, 'gateway listening');
+    await eventually(
+      async () => {
+        if (gateway.child.exitCode !== null) throw new Error(`gateway exited with ${gateway.child.exitCode}`);
+        return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
+      },
+      60_000,
+      'gateway listening',
+    );
     // Listening is after start-up, where the gateway used to create and migrate the database.
     expect(await databaseExists(url)).toBe(false);
 
@@ -93,11 +98,15 @@ describe('migrate step and coupons-worker component', () => {
     const worker = startComponent('coupons-worker', env);
     procs.push(worker);
     const members = async () => (await rt.admin.describeGroups([group])).groups[0];
-    await eventually(async () => {
-      if (worker.child.exitCode !== null) throw new Error(`coupons-worker exited with ${worker.child.exitCode}`);
-      const g = await members();
-      return g?.state === 'Stable' && g.members.length > 0;
-    }, 60_000, 'coupons-worker joined coupon-impressions');
+    await eventually(
+      async () => {
+        if (worker.child.exitCode !== null) throw new Error(`coupons-worker exited with ${worker.child.exitCode}`);
+        const g = await members();
+        return g?.state === 'Stable' && g.members.length > 0;
+      },
+      60_000,
+      'coupons-worker joined coupon-impressions',
+    );
     // The gateway started first: had it a consumer, it would be in the group by now.
     const clients = (await members())!.members.map((m) => m.clientId);
     expect(clients).toEqual([expect.stringMatching(/-coupons-worker$/)]);

@@ -23,12 +23,24 @@ describe('delivery', () => {
 
   async function request(userId: string, over: Partial<PushRequest> = {}): Promise<PushRequest> {
     const now = Date.now();
-    const req: PushRequest = { pushId: `${userId}:offer-1:${now}`, userId, offerId: 'offer-1', title: 'Two for one', body: 'Today only', distanceM: 12, deviceTs: now - 50, decidedTs: now, expiresTs: now + 120_000, ...over };
+    const req: PushRequest = {
+      pushId: `${userId}:offer-1:${now}`,
+      userId,
+      offerId: 'offer-1',
+      title: 'Two for one',
+      body: 'Today only',
+      distanceM: 12,
+      deviceTs: now - 50,
+      decidedTs: now,
+      expiresTs: now + 120_000,
+      ...over,
+    };
     const codec = await s.rt.codecs.forTopic<PushRequest>(topics.pushRequests, TOPICS.pushRequests.valueSchema);
     await s.rt.publisher.publish(topics.pushRequests, [{ key: userId, value: await codec.encode(req) }]);
     return req;
   }
-  const resultsFor = (pushId: string, n = 1) => collect<DeliveryResult>(s.rt, topics.deliveryResults, (r) => r.pushId === pushId, n);
+  const resultsFor = (pushId: string, n = 1) =>
+    collect<DeliveryResult>(s.rt, topics.deliveryResults, (r) => r.pushId === pushId, n);
 
   it('delivers over FCM with the push lifetime as Android TTL and APNs expiration', async () => {
     const user = `u-${randomUUID()}`;
@@ -79,7 +91,8 @@ describe('delivery', () => {
     const device = s.push.newDevice();
     let calls = 0;
     const started = Date.now();
-    s.push.respond = (id) => (id === device.id ? (calls++, { status: 503, headers: { 'retry-after': '0' } }) : undefined);
+    s.push.respond = (id) =>
+      id === device.id ? (calls++, { status: 503, headers: { 'retry-after': '0' } }) : undefined;
     await regs.add(user, { type: 'webpush', endpoint: device.subscription.endpoint, keys: device.subscription.keys });
     const req = await request(user);
     const [r] = await resultsFor(req.pushId);
@@ -106,7 +119,9 @@ describe('delivery', () => {
     const stale = await request(user, { pushId: `${user}:offer-1:old`, expiresTs: Date.now() - 1 });
     const [r] = await resultsFor(stale.pushId);
     expect(r!.value.outcome).toBe('EXPIRED');
-    expect(await counterValue(s.rt, 'nearcast_dropped_total', { stage: 'dispatcher', reason: 'expired' })).toBe(before + 1);
+    expect(await counterValue(s.rt, 'nearcast_dropped_total', { stage: 'dispatcher', reason: 'expired' })).toBe(
+      before + 1,
+    );
     expect(s.push.received.filter((p) => p.deviceId === device.id)).toHaveLength(1);
   });
 
@@ -116,7 +131,12 @@ describe('delivery', () => {
     await regs.add(user, { type: 'webpush', endpoint: device.subscription.endpoint, keys: device.subscription.keys });
     const req = await request(user);
     await request(user, { pushId: req.pushId, decidedTs: req.decidedTs + 5 }); // same push decided again after a matcher crash
-    await eventually(async () => (await counterValue(s.rt, 'nearcast_dropped_total', { stage: 'dispatcher', reason: 'duplicate' })) > 0, 5000, 'duplicate dropped');
+    await eventually(
+      async () =>
+        (await counterValue(s.rt, 'nearcast_dropped_total', { stage: 'dispatcher', reason: 'duplicate' })) > 0,
+      5000,
+      'duplicate dropped',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(s.push.received.filter((p) => p.deviceId === device.id)).toHaveLength(1);
   });

@@ -35,7 +35,12 @@ describe('broker restart under load', () => {
       const token = await s.deviceToken(userId);
       for (let attempt = 0; attempt < 20; attempt++) {
         report.requests++;
-        const res = await s.app.inject({ method: 'POST', url: '/v1/locations', headers: { authorization: `Bearer ${token}` }, payload: { lat: CORNER.lat, lng: CORNER.lng, accuracy: 5, recordedAt: new Date().toISOString() } });
+        const res = await s.app.inject({
+          method: 'POST',
+          url: '/v1/locations',
+          headers: { authorization: `Bearer ${token}` },
+          payload: { lat: CORNER.lat, lng: CORNER.lng, accuracy: 5, recordedAt: new Date().toISOString() },
+        });
         if (res.statusCode === 202) {
           report.acked++;
           ackedUsers.push(userId);
@@ -67,7 +72,11 @@ describe('broker restart under load', () => {
     stop = true;
     await load;
 
-    await eventually(() => ackedUsers.every((u) => s.push.received.some((p) => p.deviceId === deviceOf.get(u))), 90_000, 'every acknowledged ping processed');
+    await eventually(
+      () => ackedUsers.every((u) => s.push.received.some((p) => p.deviceId === deviceOf.get(u))),
+      90_000,
+      'every acknowledged ping processed',
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const perDevice = new Map<string, number>();
     for (const p of s.push.received) perDevice.set(p.deviceId, (perDevice.get(p.deviceId) ?? 0) + 1);

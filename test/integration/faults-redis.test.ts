@@ -30,13 +30,22 @@ describe('Redis restart', () => {
     await s?.close();
   });
   const claim = async (offerId: string, user: string) => {
-    const res = await coupons.app.inject({ method: 'POST', url: `/v1/offers/${offerId}/claims`, headers: { authorization: `Bearer ${await coupons.token('device', user)}` } });
+    const res = await coupons.app.inject({
+      method: 'POST',
+      url: `/v1/offers/${offerId}/claims`,
+      headers: { authorization: `Bearer ${await coupons.token('device', user)}` },
+    });
     return { status: res.statusCode, code: res.json().code as string | undefined };
   };
 
   async function register(userId: string) {
     const device = s.push.newDevice();
-    const res = await s.app.inject({ method: 'POST', url: '/v1/push/subscriptions', headers: { authorization: `Bearer ${await s.deviceToken(userId)}` }, payload: { type: 'webpush', subscription: device.subscription } });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/v1/push/subscriptions',
+      headers: { authorization: `Bearer ${await s.deviceToken(userId)}` },
+      payload: { type: 'webpush', subscription: device.subscription },
+    });
     expect(res.statusCode).toBe(201);
     return device;
   }
@@ -46,7 +55,12 @@ describe('Redis restart', () => {
     const served = await register('anna');
     const waiting = await register('ben');
     const optedOut = await register('cleo');
-    await s.app.inject({ method: 'PUT', url: '/v1/me/consent', headers: { authorization: `Bearer ${await s.deviceToken('cleo')}` }, payload: { locationMarketing: false } });
+    await s.app.inject({
+      method: 'PUT',
+      url: '/v1/me/consent',
+      headers: { authorization: `Bearer ${await s.deviceToken('cleo')}` },
+      payload: { locationMarketing: false },
+    });
     await postPing(s, 'anna', PLAZA.lat, PLAZA.lng);
     await eventually(() => pushesTo(served.id) === 1, 5000, 'anna served before the restart');
     const { offerId } = await coupons.liveOffer({ caps: { maxTotal: 5, maxPerUser: 1 } });
@@ -75,7 +89,10 @@ describe('Redis restart', () => {
     const after = await Promise.all(['c1', 'c4', 'c5', 'c6', 'c7'].map((u) => claim(offerId, u)));
     expect(after.filter((c) => c.status === 201)).toHaveLength(2);
     expect(after[0]!.status).toBe(409); // c1 already holds one (max one per user)
-    const { rows } = await coupons.rt.pool.query(`SELECT claim_id::text AS code FROM claims WHERE offer_id = $1 AND status = 'live'`, [offerId]);
+    const { rows } = await coupons.rt.pool.query(
+      `SELECT claim_id::text AS code FROM claims WHERE offer_id = $1 AND status = 'live'`,
+      [offerId],
+    );
     expect(rows).toHaveLength(5);
     expect(before.every((c) => rows.some((r: { code: string }) => r.code === c.code))).toBe(true);
   }, 180_000);

@@ -25,18 +25,25 @@ describe('gateway fuzzing', () => {
     // Limits off: this test is about input handling, not about throttling one busy address.
     // A database of its own: coupon routes must answer from a real schema, not a missing database.
     const config = testConfig({
-      NEARCAST_MAX_BODY_BYTES: '16384', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
-      NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE: '0', NEARCAST_DATABASE_URL: uniqueDatabaseUrl(),
+      NEARCAST_MAX_BODY_BYTES: '16384',
+      NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+      NEARCAST_RATE_LIMIT_DEVICE_PER_MINUTE: '0',
+      NEARCAST_DATABASE_URL: uniqueDatabaseUrl(),
     });
     await migrate(config.databaseUrl);
     rt = await createRuntime(config);
     app = await buildGateway(rt);
     await app.ready();
     const doc = app.swagger() as { paths: Record<string, Record<string, unknown>> };
-    routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase() as Method, path })));
+    routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => ({ method: m.toUpperCase() as Method, path })),
+    );
     const key = secretKey(rt.config.auth.tokenSecret);
     tokens = [
-      '', 'Bearer ', 'Bearer not-a-jwt', 'Basic dXNlcjpwYXNz',
+      '',
+      'Bearer ',
+      'Bearer not-a-jwt',
+      'Basic dXNlcjpwYXNz',
       `Bearer ${await signToken(key, { userId: 'fuzz-user', role: 'device' })}`,
       `Bearer ${await signToken(key, { userId: 'fuzz-admin', role: 'admin' })}`,
       `Bearer ${await signToken(key, { userId: 'fuzz-user', role: 'device' }, -60)}`,
@@ -54,12 +61,22 @@ describe('gateway fuzzing', () => {
   });
 
   it(`answers ${RUNS.toLocaleString('en')} hostile requests without a 5xx, each rejection a JSON error`, async () => {
-    const segment = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('..', '%00', '%2e%2e', 'null', '-1', '9'.repeat(30), 'ü𝄞'), fc.uuid());
+    const segment = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('..', '%00', '%2e%2e', 'null', '-1', '9'.repeat(30), 'ü𝄞'),
+      fc.uuid(),
+    );
     const body = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }),
-      fc.record({ lat: fc.anything(), lng: fc.anything(), accuracy: fc.anything(), recordedAt: fc.anything() }, { requiredKeys: [] }),
+      fc.record(
+        { lat: fc.anything(), lng: fc.anything(), accuracy: fc.anything(), recordedAt: fc.anything() },
+        { requiredKeys: [] },
+      ),
       fc.record({ pings: fc.array(fc.anything(), { maxLength: 5 }) }),
-      fc.record({ type: fc.constantFrom('webpush', 'fcm', 'apns'), token: fc.anything(), subscription: fc.anything() }, { requiredKeys: ['type'] }),
+      fc.record(
+        { type: fc.constantFrom('webpush', 'fcm', 'apns'), token: fc.anything(), subscription: fc.anything() },
+        { requiredKeys: ['type'] },
+      ),
       fc.string({ maxLength: 200 }),
     );
     const request = fc.record({
@@ -67,7 +84,14 @@ describe('gateway fuzzing', () => {
       params: fc.array(segment, { minLength: 4, maxLength: 4 }),
       query: fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
       token: fc.integer({ min: 0, max: 1_000 }),
-      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', ''),
+      contentType: fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        '',
+      ),
       body,
       raw: fc.boolean(),
     });
@@ -78,18 +102,31 @@ describe('gateway fuzzing', () => {
         let i = 0;
         const url = route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(r.params[i++] ?? 'x'));
         const qs = new URLSearchParams(r.query).toString();
-        const payload = r.raw ? (typeof r.body === 'string' ? r.body : JSON.stringify(r.body).slice(0, -1)) : JSON.stringify(r.body);
+        const payload = r.raw
+          ? typeof r.body === 'string'
+            ? r.body
+            : JSON.stringify(r.body).slice(0, -1)
+          : JSON.stringify(r.body);
         const headers: Record<string, string> = {};
         const auth = tokens[r.token % tokens.length]!;
         if (auth) headers['authorization'] = auth;
         if (r.contentType) headers['content-type'] = r.contentType;
         const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
-        const res = await app.inject({ method: route.method, url: qs ? `${url}?${qs}` : url, headers, ...(hasBody ? { payload } : {}) });
+        const res = await app.inject({
+          method: route.method,
+          url: qs ? `${url}?${qs}` : url,
+          headers,
+          ...(hasBody ? { payload } : {}),
+        });
         checked++;
-        if (res.statusCode >= 500 && res.statusCode !== 503) throw new Error(`${route.method} ${url} → ${res.statusCode}: ${res.body.slice(0, 300)}`);
+        if (res.statusCode >= 500 && res.statusCode !== 503)
+          throw new Error(`${route.method} ${url} → ${res.statusCode}: ${res.body.slice(0, 300)}`);
         if (res.statusCode >= 400) {
           const json = res.json() as { error?: { code?: unknown; message?: unknown } };
-          if (typeof json.error?.code !== 'string' || typeof json.error.message !== 'string') throw new Error(`${route.method} ${url} → ${res.statusCode} without a JSON error: ${res.body.slice(0, 200)}`);
+          if (typeof json.error?.code !== 'string' || typeof json.error.message !== 'string')
+            throw new Error(
+              `${route.method} ${url} → ${res.statusCode} without a JSON error: ${res.body.slice(0, 200)}`,
+            );
         }
       }),
       { numRuns: RUNS, seed: Number(process.env['NEARCAST_FUZZ_SEED'] ?? Date.now() % 2 ** 31) },
@@ -102,9 +139,26 @@ describe('gateway fuzzing', () => {
     const key = secretKey(rt.config.auth.tokenSecret);
     const admin = `Bearer ${await signToken(key, { userId: 'size-admin', role: 'admin' })}`;
     const device = `Bearer ${await signToken(key, { userId: 'size-user', role: 'device' })}`;
-    const big = await app.inject({ method: 'POST', url: '/v1/locations', headers: { authorization: device, 'content-type': 'application/json' }, payload: JSON.stringify({ pings: Array.from({ length: 2000 }, () => ({ lat: 1, lng: 1, accuracy: 1, recordedAt: new Date().toISOString() })) }) });
+    const big = await app.inject({
+      method: 'POST',
+      url: '/v1/locations',
+      headers: { authorization: device, 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        pings: Array.from({ length: 2000 }, () => ({
+          lat: 1,
+          lng: 1,
+          accuracy: 1,
+          recordedAt: new Date().toISOString(),
+        })),
+      }),
+    });
     expect(big.statusCode).toBe(413);
-    const huge = await app.inject({ method: 'PUT', url: '/v1/users/x/preferences', headers: { authorization: admin, 'content-type': 'application/json' }, payload: 'x'.repeat(1_000_000) });
+    const huge = await app.inject({
+      method: 'PUT',
+      url: '/v1/users/x/preferences',
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      payload: 'x'.repeat(1_000_000),
+    });
     expect(huge.statusCode).toBe(413);
   });
 });

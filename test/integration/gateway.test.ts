@@ -31,7 +31,12 @@ describe('gateway', () => {
   });
 
   const post = (url: string, payload: unknown, auth: string | null = token, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url, payload: payload as object, headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers } });
+    app.inject({
+      method: 'POST',
+      url,
+      payload: payload as object,
+      headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers },
+    });
 
   it('accepts one ping and a batch with 202 after Kafka acknowledged, keyed by the token user', async () => {
     const one = await post('/v1/locations', good());
@@ -56,7 +61,11 @@ describe('gateway', () => {
     ['missing field', { lat: 1, lng: 2, recordedAt: at() }, /accuracy/],
     ['negative accuracy', { ...good(), accuracy: -1 }, /accuracy/],
     ['bad timestamp', { ...good(), recordedAt: 'yesterday' }, /recordedAt/],
-    ['timestamp far in the future', { ...good(), recordedAt: new Date(Date.now() + 3_600_000).toISOString() }, /future/],
+    [
+      'timestamp far in the future',
+      { ...good(), recordedAt: new Date(Date.now() + 3_600_000).toISOString() },
+      /future/,
+    ],
     ['empty batch', { pings: [] }, /pings/],
     ['batch over the limit', { pings: Array.from({ length: 6 }, good) }, /pings/],
     ['not an object', [1, 2, 3], /body/],
@@ -68,10 +77,20 @@ describe('gateway', () => {
   });
 
   it('rejects malformed JSON, a wrong content type and an oversized body', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/v1/locations', payload: '{"lat": 1,', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/locations',
+      payload: '{"lat": 1,',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
-    const text = await app.inject({ method: 'POST', url: '/v1/locations', payload: 'lat=1', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' } });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/v1/locations',
+      payload: 'lat=1',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+    });
     expect(text.statusCode).toBe(415);
     const big = await post('/v1/locations', { pings: [{ ...good(), pad: 'x'.repeat(5000) }] });
     expect(big.statusCode).toBe(413);
@@ -91,7 +110,10 @@ describe('gateway', () => {
   it('validates push registrations', async () => {
     const ok = await post('/v1/push/subscriptions', { type: 'fcm', token: 'f'.repeat(40) });
     expect(ok.statusCode).toBe(201);
-    const http = await post('/v1/push/subscriptions', { type: 'webpush', subscription: { endpoint: 'http://insecure.example/x', keys: { p256dh: 'a'.repeat(87), auth: 'b'.repeat(22) } } });
+    const http = await post('/v1/push/subscriptions', {
+      type: 'webpush',
+      subscription: { endpoint: 'http://insecure.example/x', keys: { p256dh: 'a'.repeat(87), auth: 'b'.repeat(22) } },
+    });
     expect(http.statusCode).toBe(400);
   });
 
@@ -108,7 +130,9 @@ describe('gateway', () => {
     expect(metrics.body).toContain('nearcast_pings_accepted_total');
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/locations', '/v1/push/subscriptions', '/v1/admin/offers']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/locations', '/v1/push/subscriptions', '/v1/admin/offers']),
+    );
   });
 
   it('answers 503 with Retry-After, not 202, when Kafka cannot take the write', async () => {
@@ -116,7 +140,12 @@ describe('gateway', () => {
     const producer = dead.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 1 } });
     const publisher = new BatchingPublisher(producer, { maxBatchMessages: 100, timeoutMs: 1500 });
     const app2 = await buildGateway({ ...rt, publisher, codecs: new SchemaCodecs(rt.config.registryUrl) });
-    const res = await app2.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: { authorization: `Bearer ${token}` } });
+    const res = await app2.inject({
+      method: 'POST',
+      url: '/v1/locations',
+      payload: good(),
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(res.json().error.code).toBe('BROKER_UNAVAILABLE');
@@ -140,11 +169,23 @@ describe('gateway', () => {
       backlog: () => ({ messages: rt.publisher.backlog().messages + heldMessages, oldestAgeMs: 0 }),
     });
     const admission = { ...rt.config.gateway.admission, maxPendingPings: 5, maxPendingAgeMs: 0 };
-    const app3 = await buildGateway({ ...rt, publisher: slowKafka, config: { ...rt.config, gateway: { ...rt.config.gateway, admission } } });
+    const app3 = await buildGateway({
+      ...rt,
+      publisher: slowKafka,
+      config: { ...rt.config, gateway: { ...rt.config.gateway, admission } },
+    });
     const shedBefore = await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'pending' });
     const key = secretKey(rt.config.auth.tokenSecret);
-    const phones = await Promise.all(Array.from({ length: 22 }, (_, i) => signToken(key, { userId: `shed-${i}`, role: 'device' })));
-    const send = (phone: string) => app3.inject({ method: 'POST', url: '/v1/locations', payload: { pings: [good(), good(), good()] }, headers: { authorization: `Bearer ${phone}` } });
+    const phones = await Promise.all(
+      Array.from({ length: 22 }, (_, i) => signToken(key, { userId: `shed-${i}`, role: 'device' })),
+    );
+    const send = (phone: string) =>
+      app3.inject({
+        method: 'POST',
+        url: '/v1/locations',
+        payload: { pings: [good(), good(), good()] },
+        headers: { authorization: `Bearer ${phone}` },
+      });
     // Two requests (6 pings) wait for Kafka: past the bound of 5, so the next 20 are shed.
     const first = phones.slice(0, 2).map(send);
     await eventually(() => heldMessages === 6, 5000, 'two requests waiting for Kafka');
@@ -169,7 +210,16 @@ describe('gateway', () => {
     expect(new Set(found.map((f) => f.value.pingId))).toEqual(ids);
 
     // The backlog drained: requests are taken again.
-    expect((await app3.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: { authorization: `Bearer ${phones[0]}` } })).statusCode).toBe(202);
+    expect(
+      (
+        await app3.inject({
+          method: 'POST',
+          url: '/v1/locations',
+          payload: good(),
+          headers: { authorization: `Bearer ${phones[0]}` },
+        })
+      ).statusCode,
+    ).toBe(202);
     await app3.close();
   });
 
@@ -179,7 +229,10 @@ describe('gateway', () => {
     const gateway = { ...rt.config.gateway, admission, rateLimits, trustProxy: true };
     const app5 = await buildGateway({ ...rt, config: { ...rt.config, gateway } });
     const phone = await signToken(secretKey(rt.config.auth.tokenSecret), { userId: 'order-shed', role: 'device' });
-    const from = { authorization: `Bearer ${phone}`, 'x-forwarded-for': `198.51.100.${1 + Math.floor(Math.random() * 250)}` };
+    const from = {
+      authorization: `Bearer ${phone}`,
+      'x-forwarded-for': `198.51.100.${1 + Math.floor(Math.random() * 250)}`,
+    };
     const send = () => app5.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: from });
     await eventually(async () => (await send()).statusCode === 202, 5000, 'an idle gateway takes pings');
     const until = Date.now() + 500;
@@ -198,7 +251,13 @@ describe('gateway', () => {
     const admission = { maxPendingPings: 0, maxPendingAgeMs: 0, maxLoopDelayMs: 200, maxLoopUtilization: 0 };
     const app4 = await buildGateway({ ...rt, config: { ...rt.config, gateway: { ...rt.config.gateway, admission } } });
     const phone = await signToken(secretKey(rt.config.auth.tokenSecret), { userId: 'loop-shed', role: 'device' });
-    const send = () => app4.inject({ method: 'POST', url: '/v1/locations', payload: good(), headers: { authorization: `Bearer ${phone}` } });
+    const send = () =>
+      app4.inject({
+        method: 'POST',
+        url: '/v1/locations',
+        payload: good(),
+        headers: { authorization: `Bearer ${phone}` },
+      });
     await eventually(async () => (await send()).statusCode === 202, 5000, 'an idle gateway takes pings');
     const shedBefore = await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'event_loop' });
 
@@ -208,7 +267,8 @@ describe('gateway', () => {
     expect(shed.statusCode).toBe(503);
     expect(shed.headers['retry-after']).toBe('1');
     expect(shed.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
-    for (const url of ['/healthz', '/readyz', '/metrics']) expect((await app4.inject({ method: 'GET', url })).statusCode).toBe(200);
+    for (const url of ['/healthz', '/readyz', '/metrics'])
+      expect((await app4.inject({ method: 'GET', url })).statusCode).toBe(200);
     expect(await counterValue(rt, 'nearcast_gateway_shed_total', { reason: 'event_loop' })).toBe(shedBefore + 1);
 
     // Once the loop is free again the worst delay of the last second falls under the bound.

@@ -28,10 +28,15 @@ describe('matchers', () => {
   it('share the partitions of the location topic: both do work, nobody is pushed twice', async () => {
     s = await startSpine({}, { matchers: 2 });
     const offer = await publishOffer(s, { title: 'Pretzel', circles: [{ ...MALL, radiusM: 300 }] });
-    await eventually(() => s!.matchers.every((m) => m.directory.get(offer.offerId) !== undefined), 10_000, 'offer reaches both matchers');
+    await eventually(
+      () => s!.matchers.every((m) => m.directory.get(offer.offerId) !== undefined),
+      10_000,
+      'offer reaches both matchers',
+    );
     const users = Array.from({ length: 90 }, (_, i) => `scale-${i}`);
     const devices = await Promise.all(users.map((u) => subscribeDevice(s!, u)));
-    for (const round of [0, 1]) await Promise.all(users.map((u) => postPing(s!, u, MALL.lat + round * 0.0001, MALL.lng)));
+    for (const round of [0, 1])
+      await Promise.all(users.map((u) => postPing(s!, u, MALL.lat + round * 0.0001, MALL.lng)));
     await eventually(() => s!.push.received.length >= users.length, 20_000, 'every user pushed');
     await new Promise((r) => setTimeout(r, 500));
     expect(s.matchers.map((m) => m.processed > 0)).toEqual([true, true]);
@@ -45,12 +50,19 @@ describe('matchers', () => {
     const offer = await publishOffer(spine, { title: 'Crash-proof coffee', circles: [{ ...MALL, radiusM: 300 }] });
     const group = `${spine.config.topics.prefix}matcher`;
     const startMatcher = async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', MATCHER_MAIN], { env: { ...process.env, ...spine.env }, stdio: 'ignore' });
+      const child = spawn(process.execPath, ['--import', 'tsx', MATCHER_MAIN], {
+        env: { ...process.env, ...spine.env },
+        stdio: 'ignore',
+      });
       children.push(child);
-      await eventually(async () => {
-        const { groups } = await spine.rt.admin.describeGroups([group]);
-        return groups[0]?.state === 'Stable' && groups[0].members.length === 1;
-      }, 30_000, 'matcher child joined');
+      await eventually(
+        async () => {
+          const { groups } = await spine.rt.admin.describeGroups([group]);
+          return groups[0]?.state === 'Stable' && groups[0].members.length === 1;
+        },
+        30_000,
+        'matcher child joined',
+      );
       return child;
     };
 
@@ -74,7 +86,11 @@ describe('matchers', () => {
       await sending;
     }
     await startMatcher(); // the survivor finishes everything the killed ones left
-    await eventually(() => new Set(spine.push.received.map((p) => p.deviceId)).size === users.length, 60_000, 'every user pushed');
+    await eventually(
+      () => new Set(spine.push.received.map((p) => p.deviceId)).size === users.length,
+      60_000,
+      'every user pushed',
+    );
     await new Promise((r) => setTimeout(r, 1500)); // room for any late duplicate to show up
     const counts = pushesPerDevice(spine);
     expect(killed).toBe(3);

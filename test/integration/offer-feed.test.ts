@@ -26,7 +26,12 @@ describe('offer feed', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(s.push.received.filter((p) => p.deviceId === paused.id)).toHaveLength(0);
 
-    await publishOffer(s, { ...offer, status: 'ACTIVE', circles: [{ ...SQUARE, radiusM: 400 }], updatedTs: Date.now() });
+    await publishOffer(s, {
+      ...offer,
+      status: 'ACTIVE',
+      circles: [{ ...SQUARE, radiusM: 400 }],
+      updatedTs: Date.now(),
+    });
     await eventually(() => m.directory.get(offer.offerId)?.circles[0]?.radiusM === 400, 5000, 'resumed and widened');
     const device = await subscribeDevice(s, 'quim');
     await postPing(s, 'quim', SQUARE.lat + 0.003, SQUARE.lng); // ~330 m: inside only the widened fence
@@ -38,7 +43,14 @@ describe('offer feed', () => {
   });
 
   it('rebuilds the directory of a new instance from the topic', async () => {
-    const offers = await Promise.all([1, 2, 3].map((i) => publishOffer(s, { title: `Shop ${i}`, circles: [{ lat: SQUARE.lat + i * 0.01, lng: SQUARE.lng, radiusM: 100 }] })));
+    const offers = await Promise.all(
+      [1, 2, 3].map((i) =>
+        publishOffer(s, {
+          title: `Shop ${i}`,
+          circles: [{ lat: SQUARE.lat + i * 0.01, lng: SQUARE.lng, radiusM: 100 }],
+        }),
+      ),
+    );
     await publishOffer(s, { ...offers[0]!, status: 'ENDED', updatedTs: Date.now() });
     const fresh = await startMatcher(s.rt);
     try {

@@ -30,13 +30,16 @@ describe('nearcast campaigns launch', () => {
   it('launches a campaign and its offers from a file, approved by a second identity', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nc-launch-'));
     const file = join(dir, 'spring.json');
-    writeFileSync(file, JSON.stringify({
-      campaign: { name: 'Spring', budgetMinor: 500_000 },
-      offers: [
-        { title: 'Tulips 2 for 1', category: 'flowers', circles: [{ lat: 52.36, lng: 4.88, radiusM: 200 }] },
-        { title: 'Coffee', category: 'food', circles: [{ lat: 52.37, lng: 4.89, radiusM: 150 }] },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        campaign: { name: 'Spring', budgetMinor: 500_000 },
+        offers: [
+          { title: 'Tulips 2 for 1', category: 'flowers', circles: [{ lat: 52.36, lng: 4.88, radiusM: 200 }] },
+          { title: 'Coffee', category: 'food', circles: [{ lat: 52.37, lng: 4.89, radiusM: 150 }] },
+        ],
+      }),
+    );
     const res = await cli(['campaigns', 'launch', '--file', file, '--url', url], s.env);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);

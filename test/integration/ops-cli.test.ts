@@ -26,10 +26,18 @@ describe('nearcast CLI', () => {
   beforeAll(async () => {
     rt = await createRuntime(loadConfig(env)); // creates the prefixed topics
     topics = topicNames(rt.config.topics.prefix);
-    const messages = Array.from({ length: 10 }, (_, i) => ({ key: 'user-1', value: Buffer.from(`m${i}`), headers: { n: String(i) } }));
+    const messages = Array.from({ length: 10 }, (_, i) => ({
+      key: 'user-1',
+      value: Buffer.from(`m${i}`),
+      headers: { n: String(i) },
+    }));
     await rt.producer.send({ topic: topics.deadLetters, acks: -1, messages });
     // A group that committed 4 of the 10: lag 6.
-    await rt.admin.setOffsets({ groupId: `${rt.config.topics.prefix}ops-test`, topic: topics.deadLetters, partitions: [{ partition: 0, offset: '4' }] });
+    await rt.admin.setOffsets({
+      groupId: `${rt.config.topics.prefix}ops-test`,
+      topic: topics.deadLetters,
+      partitions: [{ partition: 0, offset: '4' }],
+    });
   });
   afterAll(() => rt?.close());
 

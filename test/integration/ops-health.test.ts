@@ -25,18 +25,32 @@ describe('processor health server and shutdown', () => {
 
   it('probes answer while running; SIGTERM stops cleanly and quickly', { timeout: 90_000 }, async () => {
     const port = await freePort();
-    const env = testEnv({ NEARCAST_HEALTH_PORT: String(port), NEARCAST_LOG_LEVEL: 'info', NEARCAST_SHUTDOWN_TIMEOUT_SECONDS: '20' });
-    child = spawn('node', ['--import', 'tsx', ENTRY, 'matcher'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = testEnv({
+      NEARCAST_HEALTH_PORT: String(port),
+      NEARCAST_LOG_LEVEL: 'info',
+      NEARCAST_SHUTDOWN_TIMEOUT_SECONDS: '20',
+    });
+    child = spawn('node', ['--import', 'tsx', ENTRY, 'matcher'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let logs = '';
     child.stdout!.on('data', (b: Buffer) => (logs += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (logs += b.toString()));
     const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
     const base = `http://127.0.0.1:${port}`;
-    await eventually(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200, 60_000, 'health server up');
+    await eventually(
+      async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200,
+      60_000,
+      'health server up',
+    );
     // The server listens from the start; readiness follows the matcher's own start-up (readiness.test.ts).
     await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000, 'matcher ready');
     const ready = await fetch(`${base}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok', startup: 'ok', state: 'ok', group: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { kafka: 'ok', redis: 'ok', startup: 'ok', state: 'ok', group: 'ok' },
+    });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('nearcast_pings_consumed_total');
     expect(metrics).toContain('nearcast_process_cpu_seconds_total');

@@ -18,11 +18,23 @@ describe('ping to push', () => {
     s = await startSpine({ NEARCAST_PING_TTL_SECONDS: '10' }, { coupons: true });
     // Through the coupon API, four eyes included: a marketer creates and submits, an approver approves.
     const call: ApiCall = async (method, url, token, body) => {
-      const res = await s.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as object }) });
+      const res = await s.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
       return { status: res.statusCode, json: res.json() };
     };
     const tokens = { marketer: await s.staffToken('marketer', 'mia'), approver: await s.staffToken('approver', 'ann') };
-    const launched = await launchOffers(call, tokens, [{ title: 'Coffee 2 for 1', description: 'Show this at the counter', category: 'food', circles: [{ ...CAFE, radiusM: 150 }] }]);
+    const launched = await launchOffers(call, tokens, [
+      {
+        title: 'Coffee 2 for 1',
+        description: 'Show this at the counter',
+        category: 'food',
+        circles: [{ ...CAFE, radiusM: 150 }],
+      },
+    ]);
     offerId = launched.offerIds[0]!;
     await eventually(() => s.matchers[0]!.directory.get(offerId) !== undefined, 10_000, 'offer reaches the matcher');
   });
@@ -31,7 +43,8 @@ describe('ping to push', () => {
   async function subscribe(userId: string) {
     const device = s.push.newDevice();
     const res = await s.app.inject({
-      method: 'POST', url: '/v1/push/subscriptions',
+      method: 'POST',
+      url: '/v1/push/subscriptions',
       headers: { authorization: `Bearer ${await s.deviceToken(userId)}` },
       payload: { type: 'webpush', subscription: device.subscription },
     });
@@ -41,7 +54,8 @@ describe('ping to push', () => {
 
   async function ping(userId: string, lat: number, lng: number, recordedAt = new Date()) {
     return s.app.inject({
-      method: 'POST', url: '/v1/locations',
+      method: 'POST',
+      url: '/v1/locations',
       headers: { authorization: `Bearer ${await s.deviceToken(userId)}` },
       payload: { lat, lng, accuracy: 8, recordedAt: recordedAt.toISOString() },
     });
@@ -63,7 +77,11 @@ describe('ping to push', () => {
     const device = await subscribe('bob');
     const before = await counterValue(s.rt, 'nearcast_decisions_total', { outcome: 'no_candidates' });
     expect((await ping('bob', CAFE.lat + 0.01, CAFE.lng)).statusCode).toBe(202);
-    await eventually(async () => (await counterValue(s.rt, 'nearcast_decisions_total', { outcome: 'no_candidates' })) > before, 5000, 'ping processed');
+    await eventually(
+      async () => (await counterValue(s.rt, 'nearcast_decisions_total', { outcome: 'no_candidates' })) > before,
+      5000,
+      'ping processed',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(s.push.received.filter((p) => p.deviceId === device.id)).toHaveLength(0);
   });
@@ -73,7 +91,12 @@ describe('ping to push', () => {
     const before = await counterValue(s.rt, 'nearcast_dropped_total', { stage: 'matcher', reason: 'stale' });
     const res = await ping('carol', CAFE.lat, CAFE.lng, new Date(Date.now() - 60_000));
     expect(res.statusCode).toBe(202);
-    await eventually(async () => (await counterValue(s.rt, 'nearcast_dropped_total', { stage: 'matcher', reason: 'stale' })) === before + 1, 5000, 'stale drop counted');
+    await eventually(
+      async () =>
+        (await counterValue(s.rt, 'nearcast_dropped_total', { stage: 'matcher', reason: 'stale' })) === before + 1,
+      5000,
+      'stale drop counted',
+    );
     expect(s.push.received.filter((p) => p.deviceId === device.id)).toHaveLength(0);
   });
 
@@ -84,7 +107,11 @@ describe('ping to push', () => {
     await first;
     const processed = await counterValue(s.rt, 'nearcast_decisions_total', { outcome: 'nothing_new' });
     await ping('dave', CAFE.lat + 0.0001, CAFE.lng);
-    await eventually(async () => (await counterValue(s.rt, 'nearcast_decisions_total', { outcome: 'nothing_new' })) > processed, 5000, 'second ping processed');
+    await eventually(
+      async () => (await counterValue(s.rt, 'nearcast_decisions_total', { outcome: 'nothing_new' })) > processed,
+      5000,
+      'second ping processed',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(s.push.received.filter((p) => p.deviceId === device.id)).toHaveLength(1);
   });
@@ -92,7 +119,12 @@ describe('ping to push', () => {
   it('refuses pings after a consent withdrawal, and the matcher drops those already queued', async () => {
     const device = await subscribe('erin');
     const token = await s.deviceToken('erin');
-    const off = await s.app.inject({ method: 'PUT', url: '/v1/me/consent', headers: { authorization: `Bearer ${token}` }, payload: { locationMarketing: false } });
+    const off = await s.app.inject({
+      method: 'PUT',
+      url: '/v1/me/consent',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { locationMarketing: false },
+    });
     expect(off.json()).toEqual({ locationMarketing: false });
     const refused = await ping('erin', CAFE.lat, CAFE.lng);
     expect(refused.statusCode).toBe(403);
@@ -102,29 +134,66 @@ describe('ping to push', () => {
     const topic = topicNames(s.config.topics.prefix).locations;
     const codec = await s.rt.codecs.forTopic<LocationPing>(topic, TOPICS.locations.valueSchema);
     const now = Date.now();
-    const queued: LocationPing = { pingId: randomUUID(), userId: 'erin', lat: CAFE.lat, lng: CAFE.lng, accuracyM: 8, deviceTs: now, receivedTs: now };
+    const queued: LocationPing = {
+      pingId: randomUUID(),
+      userId: 'erin',
+      lat: CAFE.lat,
+      lng: CAFE.lng,
+      accuracyM: 8,
+      deviceTs: now,
+      receivedTs: now,
+    };
     await s.rt.publisher.publish(topic, [{ key: 'erin', value: await codec.encode(queued) }]);
     const admin = { authorization: `Bearer ${await s.adminToken()}` };
-    let log: { decisions: Array<{ outcome: string; considered: Array<{ offerId: string; verdict: string }> }> } = { decisions: [] };
-    await eventually(async () => {
-      log = (await s.app.inject({ method: 'GET', url: '/v1/users/erin/decisions?limit=5', headers: admin })).json();
-      return log.decisions.length > 0;
-    }, 5000, 'decision logged');
-    expect(log.decisions[0]).toMatchObject({ outcome: 'all_rejected', considered: [{ offerId, verdict: 'no_consent' }] });
+    let log: { decisions: Array<{ outcome: string; considered: Array<{ offerId: string; verdict: string }> }> } = {
+      decisions: [],
+    };
+    await eventually(
+      async () => {
+        log = (await s.app.inject({ method: 'GET', url: '/v1/users/erin/decisions?limit=5', headers: admin })).json();
+        return log.decisions.length > 0;
+      },
+      5000,
+      'decision logged',
+    );
+    expect(log.decisions[0]).toMatchObject({
+      outcome: 'all_rejected',
+      considered: [{ offerId, verdict: 'no_consent' }],
+    });
     expect(s.push.received.filter((p) => p.deviceId === device.id)).toHaveLength(0);
     expect(JSON.stringify(log)).not.toContain(String(CAFE.lng));
   });
 
   it('validates preference writes and needs an admin token for them', async () => {
     const admin = { authorization: `Bearer ${await s.adminToken()}` };
-    const ok = await s.app.inject({ method: 'PUT', url: '/v1/users/frank/preferences', headers: admin, payload: { interests: { food: 0.9 }, timeZone: 'Europe/Amsterdam' } });
+    const ok = await s.app.inject({
+      method: 'PUT',
+      url: '/v1/users/frank/preferences',
+      headers: admin,
+      payload: { interests: { food: 0.9 }, timeZone: 'Europe/Amsterdam' },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ interests: { food: 0.9 }, consent: true, timeZone: 'Europe/Amsterdam' });
-    const badZone = await s.app.inject({ method: 'PUT', url: '/v1/users/frank/preferences', headers: admin, payload: { timeZone: 'Mars/Olympus' } });
+    const badZone = await s.app.inject({
+      method: 'PUT',
+      url: '/v1/users/frank/preferences',
+      headers: admin,
+      payload: { timeZone: 'Mars/Olympus' },
+    });
     expect(badZone.statusCode).toBe(400);
-    const badWeight = await s.app.inject({ method: 'PUT', url: '/v1/users/frank/preferences', headers: admin, payload: { interests: { food: 7 } } });
+    const badWeight = await s.app.inject({
+      method: 'PUT',
+      url: '/v1/users/frank/preferences',
+      headers: admin,
+      payload: { interests: { food: 7 } },
+    });
     expect(badWeight.statusCode).toBe(400);
-    const device = await s.app.inject({ method: 'PUT', url: '/v1/users/frank/preferences', headers: { authorization: `Bearer ${await s.deviceToken('frank')}` }, payload: {} });
+    const device = await s.app.inject({
+      method: 'PUT',
+      url: '/v1/users/frank/preferences',
+      headers: { authorization: `Bearer ${await s.deviceToken('frank')}` },
+      payload: {},
+    });
     expect(device.statusCode).toBe(403);
   });
 });

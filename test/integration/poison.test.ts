@@ -21,24 +21,42 @@ describe('poison messages', () => {
   it('dead-letters garbage, unknown schema ids and impossible pings, then keeps matching', async () => {
     const codec = await s.rt.codecs.forTopic<LocationPing>(topics.locations, TOPICS.locations.valueSchema);
     const unknownId = Buffer.concat([Buffer.from([0]), Buffer.from([0x7f, 0xff, 0xff, 0xf0]), Buffer.from('x')]);
-    const impossible = await codec.encode({ pingId: 'bad', userId: 'mallory', lat: 123, lng: 0, accuracyM: 5, deviceTs: Date.now(), receivedTs: Date.now() });
+    const impossible = await codec.encode({
+      pingId: 'bad',
+      userId: 'mallory',
+      lat: 123,
+      lng: 0,
+      accuracyM: 5,
+      deviceTs: Date.now(),
+      receivedTs: Date.now(),
+    });
     await s.rt.publisher.publish(topics.locations, [
       { key: 'mallory', value: Buffer.from('not avro at all') },
       { key: 'mallory', value: unknownId },
       { key: 'mallory', value: impossible },
     ]);
-    await s.rt.publisher.publish(topics.pushRequests, [{ key: 'mallory', value: Buffer.from('{"json": "is not the wire format"}') }]);
+    await s.rt.publisher.publish(topics.pushRequests, [
+      { key: 'mallory', value: Buffer.from('{"json": "is not the wire format"}') },
+    ]);
 
     // Dead letters keep the original bytes; their reasons travel in headers.
     const reasons = await rawDeadLetterReasons(s, 4);
     expect(reasons.filter((r) => r.stage === 'matcher').map((r) => r.reason)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^undecodable/), expect.stringMatching(/^undecodable/), 'coordinates out of range']),
+      expect.arrayContaining([
+        expect.stringMatching(/^undecodable/),
+        expect.stringMatching(/^undecodable/),
+        'coordinates out of range',
+      ]),
     );
     expect(reasons.some((r) => r.stage === 'dispatcher' && /^undecodable/.test(r.reason))).toBe(true);
 
     const device = await subscribeDevice(s, 'victor');
     expect(await postPing(s, 'victor', PARK.lat, PARK.lng)).toBe(202);
-    await eventually(() => s.push.received.some((p) => p.deviceId === device.id), 10_000, 'a good ping after the poison is still served');
+    await eventually(
+      () => s.push.received.some((p) => p.deviceId === device.id),
+      10_000,
+      'a good ping after the poison is still served',
+    );
   });
 });
 
@@ -49,7 +67,10 @@ async function rawDeadLetterReasons(s: Spine, count: number): Promise<Array<{ st
   await consumer.subscribe({ topic: topicNames(s.config.topics.prefix).deadLetters, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      out.push({ stage: String(message.headers?.['nearcast-dlq-stage'] ?? ''), reason: String(message.headers?.['nearcast-dlq-reason'] ?? '') });
+      out.push({
+        stage: String(message.headers?.['nearcast-dlq-stage'] ?? ''),
+        reason: String(message.headers?.['nearcast-dlq-reason'] ?? ''),
+      });
     },
   });
   await eventually(() => out.length >= count, 10_000, `${count} dead letters`);

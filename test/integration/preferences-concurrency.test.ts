@@ -22,7 +22,14 @@ describe('concurrent preference writers', () => {
 
   it('keeps every one of 40 concurrent partial updates from four writers', async () => {
     const writers = [store, another(), another(), another()];
-    await Promise.all(Array.from({ length: 40 }, (_, i) => writers[i % 4]!.update('busy', (p) => ({ ...(p ?? DEFAULT_PREFERENCES), interests: { ...p?.interests, [`cat-${i}`]: i / 40 } }))));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        writers[i % 4]!.update('busy', (p) => ({
+          ...(p ?? DEFAULT_PREFERENCES),
+          interests: { ...p?.interests, [`cat-${i}`]: i / 40 },
+        })),
+      ),
+    );
     const stored = await store.get('busy');
     expect(Object.keys(stored!.interests).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `cat-${i}`).sort());
   });
@@ -34,10 +41,12 @@ describe('concurrent preference writers', () => {
     // write waits (in its changelog step) until the phone's withdrawal has landed in Redis.
     let withdrawn: Promise<unknown> | undefined;
     let learnerReads = 0;
-    const held = { record: async (writes: readonly StateWrite[]) => {
-      await withdrawn;
-      return rt.changelog.record(writes);
-    } } as unknown as StateChangelog;
+    const held = {
+      record: async (writes: readonly StateWrite[]) => {
+        await withdrawn;
+        return rt.changelog.record(writes);
+      },
+    } as unknown as StateChangelog;
     const learner = new PreferenceStore(rt.redis, rt.config.topics.prefix, held);
     await learner.update('cleo', (p) => {
       learnerReads++;

@@ -76,12 +76,13 @@ describe('matcher readiness', () => {
     const lock = restoreLockKey(env['NEARCAST_TOPIC_PREFIX']!);
     await redis.set(lock, 'test', 'PX', 120_000);
     child = spawn('node', ['--import', 'tsx', ENTRY, 'matcher'], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
     const started = child;
     exited = new Promise((resolve) => started.on('exit', (code) => resolve(code)));
     const base = `http://127.0.0.1:${port}`;
-    const get = async (path: string) => (await fetch(`${base}${path}`).catch(() => undefined));
+    const get = async (path: string) => await fetch(`${base}${path}`).catch(() => undefined);
     const serving = async () => (await get('/healthz'))?.status === 200;
     await eventually(serving, 60_000, 'health server up while the matcher starts');
     // The matcher is parked on the lock: it polls it and nothing else, so this holds until we release it.
@@ -90,14 +91,18 @@ describe('matcher readiness', () => {
     const body = (await held!.json()) as { status: string; checks: Record<string, string> };
     expect(body.status).toBe('not ready');
     expect(body.checks).toMatchObject({
-      kafka: 'ok', redis: 'ok', startup: 'offer directory catching up, then state restore', state: 'state not restored',
+      kafka: 'ok',
+      redis: 'ok',
+      startup: 'offer directory catching up, then state restore',
+      state: 'state not restored',
     });
     expect(await redis.exists(lock)).toBe(1); // still parked, so the 503 above was for the start-up
 
     await redis.del(lock);
     await eventually(async () => (await get('/readyz'))?.status === 200, 60_000, 'ready after the restore');
     expect(await (await get('/readyz'))!.json()).toEqual({
-      status: 'ready', checks: { kafka: 'ok', redis: 'ok', startup: 'ok', state: 'ok', group: 'ok' },
+      status: 'ready',
+      checks: { kafka: 'ok', redis: 'ok', startup: 'ok', state: 'ok', group: 'ok' },
     });
   });
 });

@@ -16,8 +16,12 @@ describe('state restore after its holder died', () => {
   it('takes over a dead holder’s restore within seconds', async () => {
     const prefix = rt.config.topics.prefix;
     const deps = {
-      redis: rt.redis, kafka: rt.kafka, codecs: rt.codecs, log: rt.log,
-      topic: topicNames(prefix).stateChangelog, keyPrefix: prefix,
+      redis: rt.redis,
+      kafka: rt.kafka,
+      codecs: rt.codecs,
+      log: rt.log,
+      topic: topicNames(prefix).stateChangelog,
+      keyPrefix: prefix,
     };
     await rt.redis.del(epochKey(prefix));
     // What a process SIGKILLed mid-restore leaves: the lease it last renewed, never released.

@@ -11,7 +11,10 @@ describe('revocations across instances', () => {
   let clock = Date.now();
   beforeAll(async () => {
     rt = await createRuntime(testConfig());
-    [a, b] = [new Revocations(rt.redis, rt.config.topics.prefix, rt.changelog, () => clock), new Revocations(rt.redis, rt.config.topics.prefix, rt.changelog, () => clock)];
+    [a, b] = [
+      new Revocations(rt.redis, rt.config.topics.prefix, rt.changelog, () => clock),
+      new Revocations(rt.redis, rt.config.topics.prefix, rt.changelog, () => clock),
+    ];
     a.listen();
     b.listen();
     await eventually(() => a.listening && b.listening, 5000, 'both subscribed');

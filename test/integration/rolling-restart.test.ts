@@ -23,12 +23,13 @@ import { eventually } from '../support/harness.ts';
 import { startComponent, stopGracefully, type Component, type Proc } from '../support/processes.ts';
 
 const SQUARE = { lat: 55.6761, lng: 12.5683 };
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number };
-    srv.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
   });
-});
 
 describe('rolling restart under load', () => {
   let push: LocalWebPushService;
@@ -40,8 +41,15 @@ describe('rolling restart under load', () => {
     const vapid = webpush.generateVAPIDKeys();
     const caFile = join(mkdtempSync(join(tmpdir(), 'nc-ca-')), 'ca.pem');
     writeFileSync(caFile, readFileSync(push.caFile));
-    env = testEnv({ NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey, NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey, NEARCAST_PUSH_CA_FILE: caFile, ...localPushEnv(push.origin), NEARCAST_PING_TTL_SECONDS: '120', NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
-      NEARCAST_DATABASE_URL: uniqueDatabaseUrl() });
+    env = testEnv({
+      NEARCAST_VAPID_PUBLIC_KEY: vapid.publicKey,
+      NEARCAST_VAPID_PRIVATE_KEY: vapid.privateKey,
+      NEARCAST_PUSH_CA_FILE: caFile,
+      ...localPushEnv(push.origin),
+      NEARCAST_PING_TTL_SECONDS: '120',
+      NEARCAST_RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+      NEARCAST_DATABASE_URL: uniqueDatabaseUrl(),
+    });
     // The migrate step runs before the components, as in k8s (no component migrates).
     await migrate(env['NEARCAST_DATABASE_URL']!);
     rt = await createRuntime(loadConfig(env));
@@ -55,7 +63,13 @@ describe('rolling restart under load', () => {
 
   it('loses no acknowledged ping and sends no push twice', async () => {
     const prefix = env['NEARCAST_TOPIC_PREFIX']!;
-    const offer: Offer = { ...OFFER_DEFAULTS, offerId: 'rolling-offer', title: 'Smørrebrød', circles: [{ ...SQUARE, radiusM: 300 }], updatedTs: Date.now() };
+    const offer: Offer = {
+      ...OFFER_DEFAULTS,
+      offerId: 'rolling-offer',
+      title: 'Smørrebrød',
+      circles: [{ ...SQUARE, radiusM: 300 }],
+      updatedTs: Date.now(),
+    };
     const offersTopic = topicNames(prefix).offers;
     const codec = await rt.codecs.forTopic<Offer>(offersTopic, TOPICS.offers.valueSchema);
     await rt.publisher.publish(offersTopic, [{ key: offer.offerId, value: await codec.encode(offer) }]);
@@ -67,20 +81,33 @@ describe('rolling restart under load', () => {
       return p;
     };
     // A gateway that died at start-up fails the test at once, with its exit code.
-    const gatewayReady = (port: number) => eventually(async () => {
-      const dead = procs.filter((p) => p.component === 'gateway' && p.port === port).at(-1);
-      if (dead && dead.child.exitCode !== null) throw new Error(`gateway on ${port} exited with ${dead.child.exitCode} before it was ready`);
-      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
-    }, 60_000, `gateway on ${port} ready`);
-    const members = async (group: string) => (await rt.admin.describeGroups([`${prefix}${group}`])).groups[0]?.members.length ?? 0;
+    const gatewayReady = (port: number) =>
+      eventually(
+        async () => {
+          const dead = procs.filter((p) => p.component === 'gateway' && p.port === port).at(-1);
+          if (dead && dead.child.exitCode !== null)
+            throw new Error(`gateway on ${port} exited with ${dead.child.exitCode} before it was ready`);
+          return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+        },
+        60_000,
+        `gateway on ${port} ready`,
+      );
+    const members = async (group: string) =>
+      (await rt.admin.describeGroups([`${prefix}${group}`])).groups[0]?.members.length ?? 0;
 
     let gateways = ports.map((port) => ({ port, proc: start('gateway', port) }));
     let matcher = start('matcher');
     let dispatcher = start('dispatcher');
     let couponsWorker = start('coupons-worker');
     await Promise.all(ports.map(gatewayReady));
-    await eventually(async () => (await members('matcher')) === 1 && (await members('dispatcher')) === 1
-      && (await members('coupon-impressions')) === 1, 60_000, 'processors joined');
+    await eventually(
+      async () =>
+        (await members('matcher')) === 1 &&
+        (await members('dispatcher')) === 1 &&
+        (await members('coupon-impressions')) === 1,
+      60_000,
+      'processors joined',
+    );
 
     const key = secretKey(env['NEARCAST_TOKEN_SECRET']!);
     const regs = new PushRegistrations(rt.redis, prefix, rt.changelog);
@@ -97,7 +124,8 @@ describe('rolling restart under load', () => {
       for (let attempt = 0; attempt < 100; attempt++) {
         const port = ports[(i + attempt) % 2]!;
         const res = await fetch(`http://127.0.0.1:${port}/v1/locations`, {
-          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ lat: SQUARE.lat, lng: SQUARE.lng, accuracy: 5, recordedAt: new Date().toISOString() }),
         }).catch(() => undefined);
         if (res?.status === 202) return void acked.push(user);
@@ -138,11 +166,21 @@ describe('rolling restart under load', () => {
     stop = true;
     await load;
 
-    await eventually(() => acked.every((u) => push.received.some((p) => p.deviceId === deviceOf.get(u))), 90_000, 'every acknowledged ping served');
+    await eventually(
+      () => acked.every((u) => push.received.some((p) => p.deviceId === deviceOf.get(u))),
+      90_000,
+      'every acknowledged ping served',
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const perDevice = new Map<string, number>();
     for (const p of push.received) perDevice.set(p.deviceId, (perDevice.get(p.deviceId) ?? 0) + 1);
-    const report = { acked: acked.length, refusedAttempts: refused, lost: acked.filter((u) => !perDevice.has(deviceOf.get(u)!)).length, duplicates: [...perDevice.values()].filter((n) => n > 1).length, exits };
+    const report = {
+      acked: acked.length,
+      refusedAttempts: refused,
+      lost: acked.filter((u) => !perDevice.has(deviceOf.get(u)!)).length,
+      duplicates: [...perDevice.values()].filter((n) => n > 1).length,
+      exits,
+    };
     console.log(`rolling restart report: ${JSON.stringify(report)}`);
     expect(exits.every(([, code]) => code === 0)).toBe(true);
     expect(report.acked).toBeGreaterThan(100);

@@ -16,7 +16,9 @@ const FILES = ['test/integration/ping-to-push.test.ts', 'test/integration/coupon
 function runVitest(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const vitest = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
   const child = spawn(process.execPath, [vitest, 'run', ...FILES], {
-    cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));

@@ -51,8 +51,13 @@ describe('trust defects', () => {
     expect(res.status).toBe(201);
     return (res.json as { campaignId: string }).campaignId;
   }
-  const offerIn = (campaignId: string) =>
-    ({ campaignId, title: 'td', circles: [FENCE], reward: REWARD, caps: { maxTotal: 5 } });
+  const offerIn = (campaignId: string) => ({
+    campaignId,
+    title: 'td',
+    circles: [FENCE],
+    reward: REWARD,
+    caps: { maxTotal: 5 },
+  });
   const report = (campaignId: string, from: string, to: string) =>
     s.call('GET', `/v1/admin/campaigns/${campaignId}/report?from=${from}&to=${to}`, admin);
 
@@ -65,9 +70,14 @@ describe('trust defects', () => {
     // The last character of a 32-byte signature carries 2 unused bits: flipping one decodes to the same bytes.
     const last = B64URL[B64URL.indexOf(sig.at(-1)!) ^ 1]!;
     const withSig = (x: string) => `${h}.${p}.${x}`;
-    const spellings = [`${token}=`, `${token}==`, withSig(`${sig.slice(0, 9)}!${sig.slice(9)}`),
-      withSig(`${sig.slice(0, 20)}\u00e9${sig.slice(20)}`), withSig(`${sig.slice(0, -1)}${last}`),
-      withSig(`${sig.replaceAll('-', '+').replaceAll('_', '/')}=`)];
+    const spellings = [
+      `${token}=`,
+      `${token}==`,
+      withSig(`${sig.slice(0, 9)}!${sig.slice(9)}`),
+      withSig(`${sig.slice(0, 20)}\u00e9${sig.slice(20)}`),
+      withSig(`${sig.slice(0, -1)}${last}`),
+      withSig(`${sig.replaceAll('-', '+').replaceAll('_', '/')}=`),
+    ];
     for (const t of spellings) {
       const res = await get(t);
       expect(res.statusCode, t).toBe(401);
@@ -167,7 +177,9 @@ describe('trust defects', () => {
 
   it('four eyes: neither the author nor the submitter approves, on offers and campaigns', async () => {
     const [author, submitter, approver] = await Promise.all([
-      s.token('marketer', 'td-mia'), s.token('marketer', 'td-max'), s.token('approver', 'td-ann'),
+      s.token('marketer', 'td-mia'),
+      s.token('marketer', 'td-max'),
+      s.token('approver', 'td-ann'),
     ]);
     // The author holding another token for the same person (sub) is still the author.
     const authorAgain = await Promise.all([s.token('approver', 'td-mia'), s.token('admin', 'td-mia')]);

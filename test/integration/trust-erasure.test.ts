@@ -30,11 +30,22 @@ describe('erasure is final', () => {
     s = await startSpine({ NEARCAST_LEARN_INTERESTS_MS: '3600000' }, { coupons: true });
     prefix = s.config.topics.prefix;
     call = async (method, url, tok, body) => {
-      const res = await s.app.inject({ method, url, headers: { authorization: `Bearer ${tok}` }, ...(body === undefined ? {} : { payload: body as object }) });
+      const res = await s.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${tok}` },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
       return { status: res.statusCode, json: res.body ? res.json() : null };
     };
     const tokens = { marketer: await s.staffToken('marketer', 'm-1'), approver: await s.staffToken('approver', 'a-1') };
-    const offer = { title: 'Tour', category: 'travel', circles: [{ ...SPOT, radiusM: 200 }], caps: { maxTotal: 50, maxPerUser: 5 }, maxRewardMinor: 500 };
+    const offer = {
+      title: 'Tour',
+      category: 'travel',
+      circles: [{ ...SPOT, radiusM: 200 }],
+      caps: { maxTotal: 50, maxPerUser: 5 },
+      maxRewardMinor: 500,
+    };
     offerId = (await launchOffers(call, tokens, [offer])).offerIds[0]!;
     await eventually(() => s.matchers[0]!.directory.size >= 1, 15_000, 'offer in the matcher directory');
   }, 60_000);
@@ -44,17 +55,39 @@ describe('erasure is final', () => {
     const user = `erin-${randomUUID().slice(0, 8)}`;
     const admin = await s.adminToken();
     const device = await s.deviceToken(user);
-    const put = await s.app.inject({ method: 'PUT', url: `/v1/users/${user}/preferences`, headers: { authorization: `Bearer ${admin}` }, payload: { interests: { travel: 1 }, segments: ['vip'] } });
+    const put = await s.app.inject({
+      method: 'PUT',
+      url: `/v1/users/${user}/preferences`,
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { interests: { travel: 1 }, segments: ['vip'] },
+    });
     expect(put.statusCode).toBe(200);
     await subscribeDevice(s, user);
     expect(await postPing(s, user, SPOT.lat, SPOT.lng)).toBe(202);
     // Decided and pushed; the delivery result is published as the dispatcher does (idempotent per push id), so
     // the impression does not depend on which push endpoints the dispatcher accepts.
-    const pushes = await collect<PushRequest>(s.rt, topicNames(prefix).pushRequests, (p) => p.userId === user, 1, 15_000);
+    const pushes = await collect<PushRequest>(
+      s.rt,
+      topicNames(prefix).pushRequests,
+      (p) => p.userId === user,
+      1,
+      15_000,
+    );
     const pushId = pushes[0]!.value.pushId;
     const results = topicNames(prefix).deliveryResults;
     const resultCodec = await s.rt.codecs.forTopic<DeliveryResult>(results, TOPICS.deliveryResults.valueSchema);
-    const delivered: DeliveryResult = { pushId, userId: user, offerId, channel: 'WEBPUSH', outcome: 'DELIVERED', attempts: 1, status: 201, reason: '', deviceTs: Date.now(), completedTs: Date.now() };
+    const delivered: DeliveryResult = {
+      pushId,
+      userId: user,
+      offerId,
+      channel: 'WEBPUSH',
+      outcome: 'DELIVERED',
+      attempts: 1,
+      status: 201,
+      reason: '',
+      deviceTs: Date.now(),
+      completedTs: Date.now(),
+    };
     await s.rt.publisher.publish(results, [{ key: user, value: await resultCodec.encode(delivered) }]);
     const claim = await call('POST', `/v1/offers/${offerId}/claims`, device);
     expect(claim.status).toBe(201);
@@ -65,7 +98,11 @@ describe('erasure is final', () => {
        VALUES ($1, $2, 1500, 'EUR', 'shop-2', 'travel', now(), 'imp-1', 1)`,
       [`tx-${randomUUID()}`, user],
     );
-    await eventually(async () => (await s.rt.pool.query('SELECT 1 FROM impressions WHERE user_id = $1', [user])).rowCount === 1, 15_000, 'impression');
+    await eventually(
+      async () => (await s.rt.pool.query('SELECT 1 FROM impressions WHERE user_id = $1', [user])).rowCount === 1,
+      15_000,
+      'impression',
+    );
     const store = new PreferenceStore(s.rt.redis, prefix, s.rt.changelog);
     await learnInterests(s.rt.pool, store, [user], Date.now());
     expect((await store.get(user))?.learnedInterests?.['travel']).toBeGreaterThan(0);
@@ -74,7 +111,11 @@ describe('erasure is final', () => {
     expect((await pgTraces(s, user)).length).toBeGreaterThanOrEqual(4);
     expect((await changelogTraces(s, user)).length).toBeGreaterThan(0);
 
-    const res = await s.app.inject({ method: 'DELETE', url: `/v1/users/${user}`, headers: { authorization: `Bearer ${admin}` } });
+    const res = await s.app.inject({
+      method: 'DELETE',
+      url: `/v1/users/${user}`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(res.statusCode).toBe(200);
     const expectNothing = async (when: string) => {
       expect(await redisTraces(s, user), `Redis ${when}`).toEqual([]);
@@ -87,21 +128,36 @@ describe('erasure is final', () => {
     expect(audit.length).toBeGreaterThan(0);
     expect(audit.filter((m) => `${m.key}${m.value?.toString('latin1')}`.includes(user))).toEqual([]);
     // Accounting survives under a pseudonym.
-    const { rows } = await s.rt.pool.query<{ user_id: string; amount_minor: string }>('SELECT user_id, amount_minor FROM redemptions WHERE claim_id = $1', [code.toString()]);
+    const { rows } = await s.rt.pool.query<{ user_id: string; amount_minor: string }>(
+      'SELECT user_id, amount_minor FROM redemptions WHERE claim_id = $1',
+      [code.toString()],
+    );
     expect(rows).toEqual([{ user_id: expect.stringMatching(/^erased:/), amount_minor: '2000' }]);
 
     // A learner round for the user (the claims still exist), then Redis loses the test's keys and is restored.
     await learnInterests(s.rt.pool, store, [user], Date.now());
     await expectNothing('after a learner round');
     await dropPrefix(s, prefix);
-    const restored = await ensureState({ redis: s.rt.redis, kafka: s.rt.kafka, codecs: s.rt.codecs, topic: topicNames(prefix).stateChangelog, keyPrefix: prefix, log: s.rt.log });
+    const restored = await ensureState({
+      redis: s.rt.redis,
+      kafka: s.rt.kafka,
+      codecs: s.rt.codecs,
+      topic: topicNames(prefix).stateChangelog,
+      keyPrefix: prefix,
+      log: s.rt.log,
+    });
     expect(restored).toBe('restored');
     await learnInterests(s.rt.pool, store, [user], Date.now());
     await expectNothing('after a restore of Redis');
 
     // The other writers refuse the user too.
     await expect(store.update(user, (p) => ({ ...p!, consent: true }))).rejects.toThrow(/erased/);
-    const again = await s.app.inject({ method: 'PUT', url: `/v1/users/${user}/preferences`, headers: { authorization: `Bearer ${admin}` }, payload: { consent: true } });
+    const again = await s.app.inject({
+      method: 'PUT',
+      url: `/v1/users/${user}/preferences`,
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { consent: true },
+    });
     expect(again.statusCode).toBe(409);
     expect(await redisTraces(s, user)).toEqual([]);
   }, 120_000);
@@ -110,13 +166,30 @@ describe('erasure is final', () => {
     const user = `wanda-${randomUUID().slice(0, 8)}`;
     const auth = { authorization: `Bearer ${await s.deviceToken(user)}` };
     expect(await postPing(s, user, SPOT.lat + 0.01, SPOT.lng)).toBe(202);
-    const off = await s.app.inject({ method: 'PUT', url: '/v1/me/consent', headers: auth, payload: { locationMarketing: false } });
+    const off = await s.app.inject({
+      method: 'PUT',
+      url: '/v1/me/consent',
+      headers: auth,
+      payload: { locationMarketing: false },
+    });
     expect(off.statusCode).toBe(200);
-    const refused = await s.app.inject({ method: 'POST', url: '/v1/locations', headers: auth, payload: { lat: SPOT.lat, lng: SPOT.lng, accuracy: 5, recordedAt: new Date().toISOString() } });
+    const refused = await s.app.inject({
+      method: 'POST',
+      url: '/v1/locations',
+      headers: auth,
+      payload: { lat: SPOT.lat, lng: SPOT.lng, accuracy: 5, recordedAt: new Date().toISOString() },
+    });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json().error).toEqual({ code: 'CONSENT_WITHDRAWN', message: expect.stringContaining('PUT /v1/me/consent') });
-    const batch = { pings: [0, 1].map(() => ({ lat: SPOT.lat, lng: SPOT.lng, accuracy: 5, recordedAt: new Date().toISOString() })) };
-    expect((await s.app.inject({ method: 'POST', url: '/v1/locations', headers: auth, payload: batch })).statusCode).toBe(403);
+    expect(refused.json().error).toEqual({
+      code: 'CONSENT_WITHDRAWN',
+      message: expect.stringContaining('PUT /v1/me/consent'),
+    });
+    const batch = {
+      pings: [0, 1].map(() => ({ lat: SPOT.lat, lng: SPOT.lng, accuracy: 5, recordedAt: new Date().toISOString() })),
+    };
+    expect(
+      (await s.app.inject({ method: 'POST', url: '/v1/locations', headers: auth, payload: batch })).statusCode,
+    ).toBe(403);
     const keyed = (await readTopic(s, topicNames(prefix).locations)).filter((m) => m.key?.toString() === user);
     expect(keyed).toHaveLength(1); // the ping before the withdrawal, nothing after
     // Given again: accepted again.
@@ -132,17 +205,42 @@ describe('erasure is final', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ userId: user, erasedAt: expect.any(String), eventId: expect.any(String) });
     expect(await redisTraces(s, user)).toEqual([]);
-    expect((await s.app.inject({ method: 'PUT', url: '/v1/me/consent', headers: auth, payload: { locationMarketing: true } })).statusCode).toBe(401);
+    expect(
+      (
+        await s.app.inject({
+          method: 'PUT',
+          url: '/v1/me/consent',
+          headers: auth,
+          payload: { locationMarketing: true },
+        })
+      ).statusCode,
+    ).toBe(401);
   }, 60_000);
 
   it('keeps coordinates out of dead-lettered pings', async () => {
     const topics = topicNames(prefix);
     const codec = await s.rt.codecs.forTopic<LocationPing>(topics.locations, TOPICS.locations.valueSchema);
-    const invalid = await codec.encode({ pingId: 'p-bad', userId: 'dora', lat: 148.85837, lng: 2.29448, accuracyM: 5, deviceTs: Date.now(), receivedTs: Date.now() });
+    const invalid = await codec.encode({
+      pingId: 'p-bad',
+      userId: 'dora',
+      lat: 148.85837,
+      lng: 2.29448,
+      accuracyM: 5,
+      deviceTs: Date.now(),
+      receivedTs: Date.now(),
+    });
     const garbage = Buffer.from(`{"lat": ${SPOT.lat}, "lng": ${SPOT.lng}}`);
-    await s.rt.publisher.publish(topics.locations, [{ key: 'dora', value: invalid }, { key: 'dora', value: garbage }]);
+    await s.rt.publisher.publish(topics.locations, [
+      { key: 'dora', value: invalid },
+      { key: 'dora', value: garbage },
+    ]);
     let letters: KafkaMessage[] = [];
-    await eventually(async () => (letters = (await readTopic(s, topics.deadLetters)).filter((m) => m.key?.toString() === 'dora')).length >= 2, 15_000, 'two dead letters');
+    await eventually(
+      async () =>
+        (letters = (await readTopic(s, topics.deadLetters)).filter((m) => m.key?.toString() === 'dora')).length >= 2,
+      15_000,
+      'two dead letters',
+    );
     for (const m of letters) {
       expect(m.value?.toString('latin1') ?? '').not.toMatch(COORD_TEXT);
       expect(m.value?.toString('latin1') ?? '').not.toMatch(/148\.8/);
@@ -162,8 +260,17 @@ async function redisTraces(s: Spine, user: string): Promise<string[]> {
     const type = await s.rt.redis.type(key);
     const r = s.rt.redis;
     const value =
-      type === 'string' ? await r.get(key) : type === 'hash' ? await r.hgetall(key) : type === 'list' ? await r.lrange(key, 0, -1)
-        : type === 'set' ? await r.smembers(key) : type === 'zset' ? await r.zrange(key, 0, -1) : null;
+      type === 'string'
+        ? await r.get(key)
+        : type === 'hash'
+          ? await r.hgetall(key)
+          : type === 'list'
+            ? await r.lrange(key, 0, -1)
+            : type === 'set'
+              ? await r.smembers(key)
+              : type === 'zset'
+                ? await r.zrange(key, 0, -1)
+                : null;
     if (JSON.stringify(value ?? '').includes(user)) found.push(`value of ${key}`);
   }
   return found;
@@ -188,7 +295,10 @@ async function pgTraces(s: Spine, user: string): Promise<string[]> {
   );
   const found: string[] = [];
   for (const c of columns) {
-    const { rows } = await s.rt.pool.query(`SELECT count(*)::int AS n FROM "${c.table_name}" WHERE "${c.column_name}"::text LIKE $1`, [`%${user}%`]);
+    const { rows } = await s.rt.pool.query(
+      `SELECT count(*)::int AS n FROM "${c.table_name}" WHERE "${c.column_name}"::text LIKE $1`,
+      [`%${user}%`],
+    );
     if ((rows[0] as { n: number }).n > 0) found.push(`${c.table_name}.${c.column_name}`);
   }
   return found;
@@ -197,8 +307,11 @@ async function pgTraces(s: Spine, user: string): Promise<string[]> {
 /** Changelog keys whose last record still holds a value naming `user` (a null is a deletion). */
 async function changelogTraces(s: Spine, user: string): Promise<string[]> {
   const last = new Map<string, Buffer | null>();
-  for (const m of await readTopic(s, topicNames(s.config.topics.prefix).stateChangelog)) last.set(m.key?.toString() ?? '', m.value);
-  return [...last].filter(([k, v]) => v !== null && (k.includes(user) || v.toString('latin1').includes(user))).map(([k]) => k);
+  for (const m of await readTopic(s, topicNames(s.config.topics.prefix).stateChangelog))
+    last.set(m.key?.toString() ?? '', m.value);
+  return [...last]
+    .filter(([k, v]) => v !== null && (k.includes(user) || v.toString('latin1').includes(user)))
+    .map(([k]) => k);
 }
 
 /** Every message of `topic` up to its end at the time of the call. */
@@ -207,7 +320,10 @@ async function readTopic(s: Spine, topic: string): Promise<KafkaMessage[]> {
   const pending = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
   const out: KafkaMessage[] = [];
   if (pending.size === 0) return out;
-  const consumer = s.rt.kafka.consumer({ groupId: `${s.config.topics.prefix}read-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const consumer = s.rt.kafka.consumer({
+    groupId: `${s.config.topics.prefix}read-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   try {

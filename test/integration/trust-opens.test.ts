@@ -33,8 +33,12 @@ describe('opens are counted only for delivered pushes', () => {
     const messages = await Promise.all(pushes.map(async (p) => ({ key: p.userId, value: await encode(p) })));
     await s.rt.publisher.publish(topic, messages);
     const ids = pushes.map((p) => p.pushId);
-    const recorded = async () => (await s.rt.pool.query(
-      `SELECT count(*)::int AS n FROM impressions WHERE kind = 'push' AND push_id = ANY($1)`, [ids])).rows[0].n;
+    const recorded = async () =>
+      (
+        await s.rt.pool.query(`SELECT count(*)::int AS n FROM impressions WHERE kind = 'push' AND push_id = ANY($1)`, [
+          ids,
+        ])
+      ).rows[0].n;
     await eventually(async () => (await recorded()) === ids.length, 20_000, 'pushes recorded');
   }
   const open = async (user: string, body: { offerId: string; pushId?: string }) =>
@@ -85,17 +89,25 @@ describe('opens are counted only for delivered pushes', () => {
     await deliver({ pushId: 'cy-push-2', userId: 'cy', offerId });
     await eventually(async () => (await reported(offerId)).opens === 2, 10_000, 'pending open counted');
     expect((await open('cy', { offerId, pushId: 'cy-push-2' })).json).toEqual({ status: 'counted' });
-    const { rows: [n] } = await s.rt.pool.query(
-      `SELECT count(*)::int AS n FROM impressions WHERE kind = 'open' AND offer_id = $1`, [offerId]);
+    const {
+      rows: [n],
+    } = await s.rt.pool.query(`SELECT count(*)::int AS n FROM impressions WHERE kind = 'open' AND offer_id = $1`, [
+      offerId,
+    ]);
     expect(n.n).toBe(2);
   });
 
   it('forgets opens still unmatched after two days', async () => {
     const db = s.rt.pool;
-    await db.query(`INSERT INTO pending_opens (push_id, user_id, offer_id, at) VALUES
-      ('stale', 'dee', $1, now() - interval '3 days'), ('fresh', 'dee', $1, now() - interval '1 day')`, [offerId]);
-    const left = async () => (await db.query<{ push_id: string }>(
-      `SELECT push_id FROM pending_opens WHERE user_id = 'dee'`)).rows.map((r) => r.push_id);
+    await db.query(
+      `INSERT INTO pending_opens (push_id, user_id, offer_id, at) VALUES
+      ('stale', 'dee', $1, now() - interval '3 days'), ('fresh', 'dee', $1, now() - interval '1 day')`,
+      [offerId],
+    );
+    const left = async () =>
+      (await db.query<{ push_id: string }>(`SELECT push_id FROM pending_opens WHERE user_id = 'dee'`)).rows.map(
+        (r) => r.push_id,
+      );
     await eventually(async () => !(await left()).includes('stale'), 10_000, 'stale pending open forgotten');
     expect(await left()).toEqual(['fresh']);
   });

@@ -108,9 +108,15 @@ describe('push targets', () => {
     }
     const now = Date.now();
     const req: PushRequest = {
-      pushId: `${user}:offer-1:${now}`, userId: user, offerId: 'offer-1',
-      title: 'Two for one', body: 'Today only', distanceM: 12,
-      deviceTs: now - 50, decidedTs: now, expiresTs: now + 120_000,
+      pushId: `${user}:offer-1:${now}`,
+      userId: user,
+      offerId: 'offer-1',
+      title: 'Two for one',
+      body: 'Today only',
+      distanceM: 12,
+      deviceTs: now - 50,
+      decidedTs: now,
+      expiresTs: now + 120_000,
     };
     const codec = await s.rt.codecs.forTopic<PushRequest>(topics.pushRequests, TOPICS.pushRequests.valueSchema);
     await s.rt.publisher.publish(topics.pushRequests, [{ key: user, value: await codec.encode(req) }]);

@@ -42,7 +42,9 @@ describe('trusted redemptions', () => {
 
   it('refuses the phone that redeems its own code at an amount of its choosing; the budget is untouched', async () => {
     const { offerId, campaignId } = await s.liveOffer({
-      title: '10% back', circles: [FENCE], merchantIds: ['shop-1'],
+      title: '10% back',
+      circles: [FENCE],
+      merchantIds: ['shop-1'],
       reward: { type: 'cashback', percent: 10, maxMinor: 5000 },
     });
     const c = await claim(offerId, 'mallory');
@@ -55,7 +57,9 @@ describe('trusted redemptions', () => {
     expect(check.status).toBe(403);
     expect(await spent(campaignId)).toBe(0);
     const count = 'SELECT count(*)::int AS n FROM redemptions WHERE offer_id = $1';
-    const { rows: [n] } = await s.rt.pool.query(count, [offerId]);
+    const {
+      rows: [n],
+    } = await s.rt.pool.query(count, [offerId]);
     expect(n.n).toBe(0);
   });
 
@@ -65,8 +69,11 @@ describe('trusted redemptions', () => {
     const campaign = { name: 'Unbounded', budgetMinor: 1000, ...period };
     const c = (await s.call('POST', '/v1/admin/campaigns', marketer, campaign)).json;
     const body = {
-      campaignId: (c as { campaignId: string }).campaignId, title: 'No cap', circles: [FENCE],
-      reward: { type: 'cashback', percent: 10 }, caps: { maxTotal: 5 },
+      campaignId: (c as { campaignId: string }).campaignId,
+      title: 'No cap',
+      circles: [FENCE],
+      reward: { type: 'cashback', percent: 10 },
+      caps: { maxTotal: 5 },
     };
     const res = await s.call('POST', '/v1/admin/offers', marketer, body);
     expect(res.status).toBe(400);
@@ -90,9 +97,14 @@ describe('trusted redemptions', () => {
     expect(ok.status).toBe(201);
     expect(ok.json).toMatchObject({ merchantId: 'pos-2', cashbackMinor: 100 });
 
-    const raw = (role: string, claims: Record<string, unknown>) => new SignJWT({ role, ...claims })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject('acme').setIssuer('nearcast').setIssuedAt()
-      .setExpirationTime('1h').sign(key);
+    const raw = (role: string, claims: Record<string, unknown>) =>
+      new SignJWT({ role, ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('acme')
+        .setIssuer('nearcast')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(key);
     const malformed = ['pos-1', [1], [], [''], ['x'.repeat(65)], Array.from({ length: 101 }, (_, i) => `p${i}`)];
     for (const merchants of malformed) {
       expect((await s.call('GET', `/v1/redemptions/${c.code}`, await raw('merchant', { merchants }))).status).toBe(401);
@@ -103,8 +115,12 @@ describe('trusted redemptions', () => {
 
   it('refuses a purchase over maxPurchaseMinor, caps the reward at maxRewardMinor, and bounds any amount', async () => {
     const { offerId, campaignId } = await s.liveOffer({
-      title: 'Bounded', circles: [FENCE], merchantIds: ['shop-1'], reward: { type: 'cashback', percent: 10 },
-      maxPurchaseMinor: 50_000, maxRewardMinor: 300,
+      title: 'Bounded',
+      circles: [FENCE],
+      merchantIds: ['shop-1'],
+      reward: { type: 'cashback', percent: 10 },
+      maxPurchaseMinor: 50_000,
+      maxRewardMinor: 300,
     });
     const shop = await merchant('shop-1');
     const c = await claim(offerId, 'bea');
@@ -177,8 +193,12 @@ describe('card-linked redemption from the transaction feed', () => {
 
   it('redeems a live claim of an offer at the purchase merchant, once per transaction, and nothing else', async () => {
     const { offerId } = await s.liveOffer({
-      title: 'Cafe', circles: [FENCE], merchantIds: ['cafe-1'], reward: { type: 'cashback', percent: 10 },
-      maxRewardMinor: 300, maxPurchaseMinor: 100_000,
+      title: 'Cafe',
+      circles: [FENCE],
+      merchantIds: ['cafe-1'],
+      reward: { type: 'cashback', percent: 10 },
+      maxRewardMinor: 300,
+      maxPurchaseMinor: 100_000,
     });
     const fixed = { type: 'cashback', fixedMinor: 100 };
     const { offerId: anywhere } = await s.liveOffer({ title: 'Anywhere', circles: [FENCE], reward: fixed });
@@ -191,8 +211,15 @@ describe('card-linked redemption from the transaction feed', () => {
     const now = Date.now();
     type Tx = ImportedTransaction;
     const tx = (transactionId: string, merchantId: string, amountMinor: number, occurredAt: number): Tx => ({
-      importId: 'imp-1', line: 1, transactionId, userId: 'zoe', amountMinor, currency: 'EUR', merchantId,
-      category: 'food', occurredAt,
+      importId: 'imp-1',
+      line: 1,
+      transactionId,
+      userId: 'zoe',
+      amountMinor,
+      currency: 'EUR',
+      merchantId,
+      category: 'food',
+      occurredAt,
     });
     const send = async (rows: ImportedTransaction[]) => {
       const messages = await Promise.all(rows.map(async (r) => ({ key: r.userId, value: await codec.encode(r) })));
@@ -203,13 +230,19 @@ describe('card-linked redemption from the transaction feed', () => {
 
     // Earlier purchases that must not redeem (they would win: purchases redeem in the order they happened).
     await send([
-      tx('tx-foreign', 'cafe-2', 5000, now - 2000), tx('tx-before-claim', 'cafe-1', 5000, now - 3_600_000),
-      tx('tx-refund', 'cafe-1', -5000, now - 1000), tx('tx-1', 'cafe-1', 20_000, now),
+      tx('tx-foreign', 'cafe-2', 5000, now - 2000),
+      tx('tx-before-claim', 'cafe-1', 5000, now - 3_600_000),
+      tx('tx-refund', 'cafe-1', -5000, now - 1000),
+      tx('tx-1', 'cafe-1', 20_000, now),
     ]);
     await eventually(async () => (await redemptionOf('tx-1')) !== undefined, 20_000, 'tx-1 redeemed');
     expect(await redemptionOf('tx-1')).toMatchObject({
-      code: c1, amount_minor: '20000', merchant_id: 'cafe-1', cashback_minor: '300',
-      redeemed_by: 'feed:imp-1', redeemed_by_role: 'feed',
+      code: c1,
+      amount_minor: '20000',
+      merchant_id: 'cafe-1',
+      cashback_minor: '300',
+      redeemed_by: 'feed:imp-1',
+      redeemed_by_role: 'feed',
     });
 
     // The same transaction again, then a new one: the replay redeems nothing, the new purchase the next claim.
@@ -220,7 +253,9 @@ describe('card-linked redemption from the transaction feed', () => {
     const { rows } = await s.rt.pool.query("SELECT claim_id::text AS code FROM redemptions WHERE user_id = 'zoe'");
     expect(rows.map((r) => r.code).sort()).toEqual([c1, c2].sort());
     // An offer that names no merchant is not redeemed by any purchase anywhere.
-    const { rows: [untouched] } = await s.rt.pool.query('SELECT status FROM claims WHERE claim_id = $1', [loose]);
+    const {
+      rows: [untouched],
+    } = await s.rt.pool.query('SELECT status FROM claims WHERE claim_id = $1', [loose]);
     expect(untouched.status).toBe('live');
     const offer = (await s.call('GET', `/v1/admin/offers/${offerId}`, await s.token('admin'))).json;
     expect(offer).toMatchObject({ spentMinor: 400, redeemedCount: 2 });

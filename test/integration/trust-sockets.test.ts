@@ -50,10 +50,12 @@ describe('socket time bounds', () => {
   let gatewayPort: number;
   let dashboardPort: number;
   beforeAll(async () => {
-    const config = loadConfig(testEnv({
-      NEARCAST_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
-      NEARCAST_HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
-    }));
+    const config = loadConfig(
+      testEnv({
+        NEARCAST_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
+        NEARCAST_HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
+      }),
+    );
     rt = await createRuntime(config);
     gateway = await buildGateway(rt);
     await gateway.listen({ host: '127.0.0.1', port: 0 });
@@ -69,8 +71,8 @@ describe('socket time bounds', () => {
   });
 
   it('closes a POST whose body trickles in a byte a second', async () => {
-    const head = 'POST /v1/locations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
-      + 'Content-Length: 1000\r\n\r\n{';
+    const head =
+      'POST /v1/locations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' + 'Content-Length: 1000\r\n\r\n{';
     const ms = await pinAttempt(gatewayPort, head, '"pad"', REQUEST_MS + 6000);
     // Node sweeps for overdue requests once a second: the bound holds to within that.
     expect(ms).toBeLessThan(REQUEST_MS + 2500);

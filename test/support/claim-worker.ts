@@ -16,13 +16,23 @@ const key = secretKey(config.auth.tokenSecret);
 process.on('message', (msg: { go: true; offerId: string; users: string[]; stream?: boolean }) => {
   void (async () => {
     const tokens = await Promise.all(msg.users.map((u) => signToken(key, { userId: u, role: 'device' })));
-    const results = await Promise.all(tokens.map(async (t) => {
-      const res = await app.inject({ method: 'POST', url: `/v1/offers/${msg.offerId}/claims`, headers: { authorization: `Bearer ${t}` } });
-      const body = res.json();
-      const result = { status: res.statusCode, code: body.code as string | undefined, error: body.error?.code as string | undefined };
-      if (msg.stream) process.send!({ result });
-      return result;
-    }));
+    const results = await Promise.all(
+      tokens.map(async (t) => {
+        const res = await app.inject({
+          method: 'POST',
+          url: `/v1/offers/${msg.offerId}/claims`,
+          headers: { authorization: `Bearer ${t}` },
+        });
+        const body = res.json();
+        const result = {
+          status: res.statusCode,
+          code: body.code as string | undefined,
+          error: body.error?.code as string | undefined,
+        };
+        if (msg.stream) process.send!({ result });
+        return result;
+      }),
+    );
     process.send!({ done: true, results });
     await app.close();
     await rt.close();

@@ -33,11 +33,12 @@ export function startClaimer(env: Record<string, string>, workerId: number, pool
       resolve({
         child,
         answers,
-        run: (offerId, users) => new Promise<ClaimResult[]>((done) => {
-          child.on('message', (m: { done?: boolean }) => m.done && done(answers));
-          child.once('exit', () => done(answers));
-          child.send({ go: true, offerId, users, stream: true });
-        }),
+        run: (offerId, users) =>
+          new Promise<ClaimResult[]>((done) => {
+            child.on('message', (m: { done?: boolean }) => m.done && done(answers));
+            child.once('exit', () => done(answers));
+            child.send({ go: true, offerId, users, stream: true });
+          }),
       });
     });
   });

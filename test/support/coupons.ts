@@ -29,12 +29,23 @@ export interface CouponStack {
   token(role: Role, sub?: string, merchants?: string[]): Promise<string>;
   call: ApiCall;
   /** A live offer (campaign and offer approved and active) with the given fields. */
-  liveOffer(fields?: Partial<LaunchOffer>, campaign?: { budgetMinor?: number }): Promise<{ campaignId: string; offerId: string }>;
+  liveOffer(
+    fields?: Partial<LaunchOffer>,
+    campaign?: { budgetMinor?: number },
+  ): Promise<{ campaignId: string; offerId: string }>;
   close(): Promise<void>;
 }
 
-export async function startCouponStack(overrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<CouponStack> {
-  const env = testEnv({ NEARCAST_DATABASE_URL: uniqueDatabaseUrl(), NEARCAST_OUTBOX_POLL_MS: '100', NEARCAST_EXPIRY_SWEEP_MS: '200', ...overrides });
+export async function startCouponStack(
+  overrides: Record<string, string> = {},
+  opts: { worker?: boolean } = {},
+): Promise<CouponStack> {
+  const env = testEnv({
+    NEARCAST_DATABASE_URL: uniqueDatabaseUrl(),
+    NEARCAST_OUTBOX_POLL_MS: '100',
+    NEARCAST_EXPIRY_SWEEP_MS: '200',
+    ...overrides,
+  });
   const config = loadConfig(env);
   await migrate(config.databaseUrl);
   const rt = await createRuntime(config);
@@ -44,11 +55,22 @@ export async function startCouponStack(overrides: Record<string, string> = {}, o
   const token = (role: Role, sub = `${role}-1`, merchants?: string[]) =>
     signToken(key, { userId: sub, role, merchants });
   const call: ApiCall = async (method, url, tok, body) => {
-    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${tok}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    const res = await app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${tok}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
     return { status: res.statusCode, json: res.body ? res.json() : null };
   };
   return {
-    env, config, rt, app, worker, token, call,
+    env,
+    config,
+    rt,
+    app,
+    worker,
+    token,
+    call,
     async liveOffer(fields = {}, campaign = {}) {
       const tokens = { marketer: await token('marketer'), approver: await token('approver') };
       const offer = { title: 'Test offer', circles: [{ lat: 52.37, lng: 4.89, radiusM: 200 }], ...fields };

@@ -41,7 +41,10 @@ export interface Spine {
   close(): Promise<void>;
 }
 
-export async function startSpine(overrides: Record<string, string> = {}, opts: { matchers?: number; coupons?: boolean; dispatcher?: boolean } = {}): Promise<Spine> {
+export async function startSpine(
+  overrides: Record<string, string> = {},
+  opts: { matchers?: number; coupons?: boolean; dispatcher?: boolean } = {},
+): Promise<Spine> {
   const [push, fcm] = await Promise.all([LocalWebPushService.start(), LocalFcmService.start()]);
   const vapid = webpush.generateVAPIDKeys();
   // One trust file for both local push services.
@@ -69,7 +72,14 @@ export async function startSpine(overrides: Record<string, string> = {}, opts: {
   await Promise.all([...matchers.map((m) => m.joined), dispatcher?.joined]);
   const key = secretKey(config.auth.tokenSecret);
   return {
-    env, config, rt, app, push, fcm, matchers, dispatcher,
+    env,
+    config,
+    rt,
+    app,
+    push,
+    fcm,
+    matchers,
+    dispatcher,
     deviceToken: (userId) => signToken(key, { userId, role: 'device' }),
     adminToken: () => signToken(key, { userId: 'admin-1', role: 'admin' }),
     staffToken: (role, sub) => signToken(key, { userId: sub, role }),
@@ -83,7 +93,11 @@ export async function startSpine(overrides: Record<string, string> = {}, opts: {
 }
 
 /** Resolves with the first push matching `pred`, or rejects after `ms`. */
-export function nextPush(push: LocalWebPushService, pred: (p: { deviceId: string; payload: unknown }) => boolean, ms: number) {
+export function nextPush(
+  push: LocalWebPushService,
+  pred: (p: { deviceId: string; payload: unknown }) => boolean,
+  ms: number,
+) {
   return new Promise<{ deviceId: string; payload: unknown; receivedAt: number }>((resolve, reject) => {
     const timer = setTimeout(() => {
       push.off('push', on);
@@ -112,18 +126,32 @@ export async function eventually(fn: () => Promise<boolean> | boolean, ms = 10_0
 export async function counterValue(rt: Runtime, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = (await rt.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
   const values = (metric?.values ?? []) as Array<{ value: number; labels: Record<string, string | number> }>;
-  return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((a, v) => a + v.value, 0);
 }
 
 /** Reads a topic from the beginning until `count` decoded values match, or fails after `ms`. */
-export async function collect<T>(rt: Runtime, topic: string, pred: (v: T, headers: Record<string, string>) => boolean, count: number, ms = 10_000): Promise<Array<{ value: T; headers: Record<string, string> }>> {
-  const consumer = rt.kafka.consumer({ groupId: `${rt.config.topics.prefix}collect-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 100 });
+export async function collect<T>(
+  rt: Runtime,
+  topic: string,
+  pred: (v: T, headers: Record<string, string>) => boolean,
+  count: number,
+  ms = 10_000,
+): Promise<Array<{ value: T; headers: Record<string, string> }>> {
+  const consumer = rt.kafka.consumer({
+    groupId: `${rt.config.topics.prefix}collect-${Math.random().toString(36).slice(2)}`,
+    maxWaitTimeInMs: 100,
+  });
   const found: Array<{ value: T; headers: Record<string, string> }> = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${found.length}/${count} matching messages on ${topic} within ${ms} ms`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${found.length}/${count} matching messages on ${topic} within ${ms} ms`)),
+        ms,
+      );
       void consumer.run({
         eachMessage: async ({ message }) => {
           const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
@@ -149,7 +177,13 @@ export async function collect<T>(rt: Runtime, topic: string, pred: (v: T, header
 
 /** Puts an offer on the compacted offers topic, as the coupon system's outbox does. */
 export async function publishOffer(s: Spine, offer: Partial<Offer> & { circles?: Offer['circles'] }): Promise<Offer> {
-  const full: Offer = { ...OFFER_DEFAULTS, offerId: randomUUID(), title: 'Test offer', updatedTs: Date.now(), ...offer };
+  const full: Offer = {
+    ...OFFER_DEFAULTS,
+    offerId: randomUUID(),
+    title: 'Test offer',
+    updatedTs: Date.now(),
+    ...offer,
+  };
   const topic = topicNames(s.config.topics.prefix).offers;
   const codec = await s.rt.codecs.forTopic<Offer>(topic, TOPICS.offers.valueSchema);
   await s.rt.publisher.publish(topic, [{ key: full.offerId, value: await codec.encode(full) }]);
@@ -159,14 +193,25 @@ export async function publishOffer(s: Spine, offer: Partial<Offer> & { circles?:
 /** Registers a fresh local Web Push device for `userId` and returns it. */
 export async function subscribeDevice(s: Spine, userId: string) {
   const device = s.push.newDevice();
-  await new PushRegistrations(s.rt.redis, s.config.topics.prefix, s.rt.changelog).add(userId, { type: 'webpush', endpoint: device.subscription.endpoint, keys: device.subscription.keys });
+  await new PushRegistrations(s.rt.redis, s.config.topics.prefix, s.rt.changelog).add(userId, {
+    type: 'webpush',
+    endpoint: device.subscription.endpoint,
+    keys: device.subscription.keys,
+  });
   return device;
 }
 
 /** Posts one ping for `userId` through the gateway; returns the HTTP status. */
-export async function postPing(s: Spine, userId: string, lat: number, lng: number, recordedAt = new Date()): Promise<number> {
+export async function postPing(
+  s: Spine,
+  userId: string,
+  lat: number,
+  lng: number,
+  recordedAt = new Date(),
+): Promise<number> {
   const res = await s.app.inject({
-    method: 'POST', url: '/v1/locations',
+    method: 'POST',
+    url: '/v1/locations',
     headers: { authorization: `Bearer ${await s.deviceToken(userId)}` },
     payload: { lat, lng, accuracy: 8, recordedAt: recordedAt.toISOString() },
   });

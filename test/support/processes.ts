@@ -20,7 +20,10 @@ export interface Proc {
 
 export function startComponent(component: Component, env: Record<string, string>): Proc {
   const main = fileURLToPath(new URL(MAINS[component], import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { component, child, exited };
 }
@@ -29,7 +32,10 @@ export function startComponent(component: Component, env: Record<string, string>
 export async function stopGracefully(p: Proc, ms = 30_000): Promise<number | null> {
   p.child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${p.component} did not stop within ${ms} ms of SIGTERM`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(() => reject(new Error(`${p.component} did not stop within ${ms} ms of SIGTERM`)), ms)),
+  );
   try {
     return await Promise.race([p.exited, timeout]);
   } finally {

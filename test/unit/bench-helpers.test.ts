@@ -50,10 +50,21 @@ describe('OpenLoopSchedule', () => {
   });
 
   it('doubles the pings at rate 2 and stops at rate 0', () => {
-    const s = new OpenLoopSchedule(Float64Array.from({ length: 10 }, (_, i) => i * 100 + 50), 1000);
+    const s = new OpenLoopSchedule(
+      Float64Array.from({ length: 10 }, (_, i) => i * 100 + 50),
+      1000,
+    );
     expect(s.advance(1000, 2, () => {})).toBe(20);
     expect(s.advance(1000, 0, () => {})).toBe(0);
-    expect(rateAt([{ untilS: 10, rate: 1 }, { untilS: 20, rate: 2 }], 15)).toBe(2);
+    expect(
+      rateAt(
+        [
+          { untilS: 10, rate: 1 },
+          { untilS: 20, rate: 2 },
+        ],
+        15,
+      ),
+    ).toBe(2);
     expect(rateAt([{ untilS: 10, rate: 1 }], 11)).toBe(0);
   });
 });
@@ -100,20 +111,36 @@ describe('plot scales', () => {
 });
 
 describe('Prometheus text', () => {
-  const text = ['# HELP x', 'nearcast_dropped_total{stage="matcher",reason="stale"} 12', 'nearcast_dropped_total{stage="dispatcher",reason="expired"} 3', 'nearcast_pings_consumed_total 40'].join('\n');
+  const text = [
+    '# HELP x',
+    'nearcast_dropped_total{stage="matcher",reason="stale"} 12',
+    'nearcast_dropped_total{stage="dispatcher",reason="expired"} 3',
+    'nearcast_pings_consumed_total 40',
+  ].join('\n');
 
   it('sums a counter over matching labels', () => {
     const s = parsePromText(text);
     expect(sumOf(s, 'nearcast_dropped_total')).toBe(15);
     expect(sumOf(s, 'nearcast_dropped_total', { reason: 'stale' })).toBe(12);
-    expect(byLabels(s, 'nearcast_dropped_total')).toEqual({ 'stage=matcher,reason=stale': 12, 'stage=dispatcher,reason=expired': 3 });
+    expect(byLabels(s, 'nearcast_dropped_total')).toEqual({
+      'stage=matcher,reason=stale': 12,
+      'stage=dispatcher,reason=expired': 3,
+    });
   });
 });
 
 describe('the CPU budget for 10,000 pings/s', () => {
   const scenario = {
     scenario: 's',
-    detail: { processes: { gateway: { cpuUsPerPing: 150 }, matcher: { cpuUsPerPing: 60 }, kafka: { cpuUsPerPing: 50 }, loadgen: { cpuUsPerPing: 80 }, sink: { cpuUsPerPing: 60 } } },
+    detail: {
+      processes: {
+        gateway: { cpuUsPerPing: 150 },
+        matcher: { cpuUsPerPing: 60 },
+        kafka: { cpuUsPerPing: 50 },
+        loadgen: { cpuUsPerPing: 80 },
+        sink: { cpuUsPerPing: 60 },
+      },
+    },
   } as unknown as ScenarioResult;
 
   it('is 200 µs per ping on two cores, and says what the cores carry as measured', () => {
@@ -132,11 +159,39 @@ describe('the CPU budget for 10,000 pings/s', () => {
 
   it('takes the floors from the HTTP-floor ingest rounds and the kafkajs rounds (medians)', () => {
     const f = floorsOf({
-      commit: 'x', plan: 'quick', scenarios: [],
-      ingest: { gatewayPerSec: 1, ackMaxMs: 0, gatewayCpuCores: 1, offeredPerSec: 1, runs: [
-        { target: 'http-floor', pingsPerRequest: 1, perSec: 20_000, cpuCores: 0.7, loadgenCpuCores: 1, offeredPerSec: 0, ackMaxMs: 0, avgPublishBatch: 0, byStatus: {} },
-        { target: 'gateway', pingsPerRequest: 1, perSec: 10_000, cpuCores: 1, loadgenCpuCores: 0.6, offeredPerSec: 0, ackMaxMs: 0, avgPublishBatch: 0, byStatus: {} },
-      ] },
+      commit: 'x',
+      plan: 'quick',
+      scenarios: [],
+      ingest: {
+        gatewayPerSec: 1,
+        ackMaxMs: 0,
+        gatewayCpuCores: 1,
+        offeredPerSec: 1,
+        runs: [
+          {
+            target: 'http-floor',
+            pingsPerRequest: 1,
+            perSec: 20_000,
+            cpuCores: 0.7,
+            loadgenCpuCores: 1,
+            offeredPerSec: 0,
+            ackMaxMs: 0,
+            avgPublishBatch: 0,
+            byStatus: {},
+          },
+          {
+            target: 'gateway',
+            pingsPerRequest: 1,
+            perSec: 10_000,
+            cpuCores: 1,
+            loadgenCpuCores: 0.6,
+            offeredPerSec: 0,
+            ackMaxMs: 0,
+            avgPublishBatch: 0,
+            byStatus: {},
+          },
+        ],
+      },
       kafkajs: [{ recordsPerSec: 100_000, cpuCores: 1, records: 1 }],
     });
     expect(f).toEqual({ httpServerUs: 35, httpClientUs: 50, kafkajsUs: 10 });

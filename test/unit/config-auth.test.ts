@@ -25,7 +25,11 @@ describe('tokens', () => {
 
   it('round-trips a device token to its user', async () => {
     const t = await signToken(key, { userId: 'u-1', role: 'device' });
-    await expect(authenticate(key, `Bearer ${t}`)).resolves.toMatchObject({ userId: 'u-1', role: 'device', issuedAt: expect.any(Number) });
+    await expect(authenticate(key, `Bearer ${t}`)).resolves.toMatchObject({
+      userId: 'u-1',
+      role: 'device',
+      issuedAt: expect.any(Number),
+    });
   });
 
   it('rejects missing, forged, foreign and expired tokens as UNAUTHENTICATED', async () => {
@@ -47,7 +51,9 @@ describe('mounted secrets', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'nc-')), 'secret');
     writeFileSync(file, 's'.repeat(40) + '\n');
     expect(loadConfig({ NEARCAST_TOKEN_SECRET_FILE: file }).auth.tokenSecret).toBe('s'.repeat(40));
-    expect(() => loadConfig({ NEARCAST_TOKEN_SECRET_FILE: '/nope/secret' })).toThrow(/NEARCAST_TOKEN_SECRET_FILE: cannot read \/nope\/secret \(ENOENT\)/);
+    expect(() => loadConfig({ NEARCAST_TOKEN_SECRET_FILE: '/nope/secret' })).toThrow(
+      /NEARCAST_TOKEN_SECRET_FILE: cannot read \/nope\/secret \(ENOENT\)/,
+    );
   });
 });
 
@@ -63,11 +69,16 @@ describe('token verification details', () => {
 
   it('accepts only HS256 from our issuer with a subject, a known role and a future expiry', async () => {
     const good = { iss: 'nearcast', sub: 'u', role: 'device', exp: now + 60, iat: now };
-    await expect(authenticate(key, `Bearer ${await forge({ alg: 'HS256' }, good)}`)).resolves.toMatchObject({ userId: 'u' });
+    await expect(authenticate(key, `Bearer ${await forge({ alg: 'HS256' }, good)}`)).resolves.toMatchObject({
+      userId: 'u',
+    });
     for (const [h, c] of [
-      [{ alg: 'HS512' }, good], [{ alg: 'none' }, good],
-      [{ alg: 'HS256' }, { ...good, iss: 'evil' }], [{ alg: 'HS256' }, { ...good, role: 'root' }],
-      [{ alg: 'HS256' }, { ...good, sub: '' }], [{ alg: 'HS256' }, { ...good, exp: undefined }],
+      [{ alg: 'HS512' }, good],
+      [{ alg: 'none' }, good],
+      [{ alg: 'HS256' }, { ...good, iss: 'evil' }],
+      [{ alg: 'HS256' }, { ...good, role: 'root' }],
+      [{ alg: 'HS256' }, { ...good, sub: '' }],
+      [{ alg: 'HS256' }, { ...good, exp: undefined }],
       [{ alg: 'HS256' }, { ...good, nbf: now + 600 }],
     ] as const) {
       await expect(authenticate(key, `Bearer ${await forge(h, c)}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
@@ -83,9 +94,16 @@ describe('token verification details', () => {
     const sign = (hp: string) => `${hp}.${createHmac('sha256', Buffer.from(key)).update(hp).digest('base64url')}`;
     const withSig = (s: string) => `${h}.${p}.${s}`;
     for (const bad of [
-      `${t}=`, withSig(`${sig.slice(0, 5)}.${sig.slice(5)}`), withSig(`${sig.slice(0, 5)}!${sig.slice(5)}`),
-      withSig(`${sig.slice(0, -1)}${sibling}`), withSig(`${sig}AA`), withSig(sig.slice(0, -3)), withSig(`A${sig}`),
-      sign(`${h}.${p}=`), sign(`${h}.${p}A`), sign(`${h}=.${p}`),
+      `${t}=`,
+      withSig(`${sig.slice(0, 5)}.${sig.slice(5)}`),
+      withSig(`${sig.slice(0, 5)}!${sig.slice(5)}`),
+      withSig(`${sig.slice(0, -1)}${sibling}`),
+      withSig(`${sig}AA`),
+      withSig(sig.slice(0, -3)),
+      withSig(`A${sig}`),
+      sign(`${h}.${p}=`),
+      sign(`${h}.${p}A`),
+      sign(`${h}=.${p}`),
     ]) {
       await expect(authenticate(key, `Bearer ${bad}`), bad).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     }
@@ -95,6 +113,8 @@ describe('token verification details', () => {
   it('still honours expiry for a token it has already verified', async () => {
     const t = await signToken(key, { userId: 'u', role: 'device' }, 60);
     await expect(authenticate(key, `Bearer ${t}`)).resolves.toMatchObject({ userId: 'u' });
-    await expect(authenticate(key, `Bearer ${t}`, Date.now() + 61_000)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(authenticate(key, `Bearer ${t}`, Date.now() + 61_000)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_WORKER_ID, parseCode, parseSnowflake, Snowflake, SNOWFLAKE_EPOCH_MS, bucketize, localDate, periodOf,
-  toCsv, weekStart,
+  MAX_WORKER_ID,
+  parseCode,
+  parseSnowflake,
+  Snowflake,
+  SNOWFLAKE_EPOCH_MS,
+  bucketize,
+  localDate,
+  periodOf,
+  toCsv,
+  weekStart,
 } from '../../coupons/index.ts';
 
 describe('snowflake codes', () => {
@@ -42,7 +50,8 @@ describe('snowflake codes', () => {
     expect(() => new Snowflake(-1)).toThrow(RangeError);
     expect(parseCode('123')).toBe(123n);
     expect(parseCode('9223372036854775807')).toBe(2n ** 63n - 1n);
-    for (const bad of ['9223372036854775808', '0', '012', '-1', '1e5', '', 'abc']) expect(parseCode(bad)).toBeUndefined();
+    for (const bad of ['9223372036854775808', '0', '012', '-1', '1e5', '', 'abc'])
+      expect(parseCode(bad)).toBeUndefined();
   });
 });
 
@@ -71,20 +80,41 @@ describe('report bucketing', () => {
       { bucketMs: Date.parse('2026-03-29T22:00:00Z'), metric: 'redemptions' as const, value: 4 },
     ];
     const days = bucketize(counts, 'Europe/Amsterdam', 'day');
-    expect(days.map((d) => [d.period, d.claims])).toEqual([['2026-03-28', 1], ['2026-03-29', 6], ['2026-03-30', 8]]);
+    expect(days.map((d) => [d.period, d.claims])).toEqual([
+      ['2026-03-28', 1],
+      ['2026-03-29', 6],
+      ['2026-03-30', 8],
+    ]);
     expect(days[2]!.conversion).toBe(0.5);
     expect(days[0]!.conversion).toBe(0);
     expect(days[0]!.openRate).toBeNull();
     const utcDays = bucketize(counts, 'UTC', 'day');
-    expect(utcDays.map((d) => [d.period, d.claims])).toEqual([['2026-03-28', 3], ['2026-03-29', 12]]);
+    expect(utcDays.map((d) => [d.period, d.claims])).toEqual([
+      ['2026-03-28', 3],
+      ['2026-03-29', 12],
+    ]);
     const weeks = bucketize(counts, 'Europe/Amsterdam', 'week');
-    expect(weeks.map((w) => [w.period, w.claims])).toEqual([['2026-03-23', 7], ['2026-03-30', 8]]);
+    expect(weeks.map((w) => [w.period, w.claims])).toEqual([
+      ['2026-03-23', 7],
+      ['2026-03-30', 8],
+    ]);
     expect(periodOf(Date.parse('2026-03-29T21:59:00Z'), 'Europe/Amsterdam', 'week')).toBe('2026-03-23');
   });
 
   it('writes CSV with a header and empty cells for undefined rates', () => {
-    const csv = toCsv(bucketize([{ bucketMs: 0, metric: 'pushes', value: 4 }, { bucketMs: 0, metric: 'opens', value: 1 }], 'UTC', 'day'));
-    expect(csv.split('\n')[0]).toBe('period,pushes,opens,claims,expiries,redemptions,reversals,cashbackMinor,claimRate,openRate,conversion');
+    const csv = toCsv(
+      bucketize(
+        [
+          { bucketMs: 0, metric: 'pushes', value: 4 },
+          { bucketMs: 0, metric: 'opens', value: 1 },
+        ],
+        'UTC',
+        'day',
+      ),
+    );
+    expect(csv.split('\n')[0]).toBe(
+      'period,pushes,opens,claims,expiries,redemptions,reversals,cashbackMinor,claimRate,openRate,conversion',
+    );
     expect(csv.split('\n')[1]).toBe('1970-01-01,4,1,0,0,0,0,0,0,0.25,');
   });
 });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decideTransition, isExhausted, offerEventStatus, type CampaignState, type OfferState, claimRefusal,
-  decideBatch, ineligibility, rewardFor, unboundedReward, type ClaimPolicy,
+  decideTransition,
+  isExhausted,
+  offerEventStatus,
+  type CampaignState,
+  type OfferState,
+  claimRefusal,
+  decideBatch,
+  ineligibility,
+  rewardFor,
+  unboundedReward,
+  type ClaimPolicy,
 } from '../../coupons/index.ts';
 
 describe('lifecycle', () => {
@@ -10,33 +19,76 @@ describe('lifecycle', () => {
   const ada = { id: 'ada', role: 'admin' as const };
 
   it('walks draft → pending → approved → active ↔ paused → ended', () => {
-    expect(decideTransition({ status: 'draft', createdBy: 'mia', submittedBy: null }, 'submit', mia)).toEqual({ ok: true, to: 'pending_approval' });
-    expect(decideTransition({ status: 'pending_approval', createdBy: 'mia', submittedBy: 'mia' }, 'approve', ann)).toEqual({ ok: true, to: 'approved' });
-    expect(decideTransition({ status: 'approved', createdBy: 'mia', submittedBy: 'mia' }, 'activate', mia)).toEqual({ ok: true, to: 'active' });
-    expect(decideTransition({ status: 'active', createdBy: 'mia', submittedBy: 'mia' }, 'pause', mia)).toEqual({ ok: true, to: 'paused' });
-    expect(decideTransition({ status: 'paused', createdBy: 'mia', submittedBy: 'mia' }, 'resume', ada)).toEqual({ ok: true, to: 'active' });
-    expect(decideTransition({ status: 'active', createdBy: 'mia', submittedBy: 'mia' }, 'end', mia)).toEqual({ ok: true, to: 'ended' });
-    expect(decideTransition({ status: 'pending_approval', createdBy: 'mia', submittedBy: 'mia' }, 'reject', ann)).toEqual({ ok: true, to: 'draft' });
+    expect(decideTransition({ status: 'draft', createdBy: 'mia', submittedBy: null }, 'submit', mia)).toEqual({
+      ok: true,
+      to: 'pending_approval',
+    });
+    expect(
+      decideTransition({ status: 'pending_approval', createdBy: 'mia', submittedBy: 'mia' }, 'approve', ann),
+    ).toEqual({ ok: true, to: 'approved' });
+    expect(decideTransition({ status: 'approved', createdBy: 'mia', submittedBy: 'mia' }, 'activate', mia)).toEqual({
+      ok: true,
+      to: 'active',
+    });
+    expect(decideTransition({ status: 'active', createdBy: 'mia', submittedBy: 'mia' }, 'pause', mia)).toEqual({
+      ok: true,
+      to: 'paused',
+    });
+    expect(decideTransition({ status: 'paused', createdBy: 'mia', submittedBy: 'mia' }, 'resume', ada)).toEqual({
+      ok: true,
+      to: 'active',
+    });
+    expect(decideTransition({ status: 'active', createdBy: 'mia', submittedBy: 'mia' }, 'end', mia)).toEqual({
+      ok: true,
+      to: 'ended',
+    });
+    expect(
+      decideTransition({ status: 'pending_approval', createdBy: 'mia', submittedBy: 'mia' }, 'reject', ann),
+    ).toEqual({ ok: true, to: 'draft' });
   });
 
   it('refuses transitions from the wrong state with CONFLICT', () => {
-    for (const [status, action] of [['draft', 'approve'], ['ended', 'resume'], ['active', 'activate'], ['draft', 'activate'], ['paused', 'pause'], ['ended', 'end']] as const) {
-      expect(decideTransition({ status, createdBy: 'mia', submittedBy: 'mia' }, action, ada)).toMatchObject({ ok: false, code: 'CONFLICT' });
+    for (const [status, action] of [
+      ['draft', 'approve'],
+      ['ended', 'resume'],
+      ['active', 'activate'],
+      ['draft', 'activate'],
+      ['paused', 'pause'],
+      ['ended', 'end'],
+    ] as const) {
+      expect(decideTransition({ status, createdBy: 'mia', submittedBy: 'mia' }, action, ada)).toMatchObject({
+        ok: false,
+        code: 'CONFLICT',
+      });
     }
   });
 
   it('enforces roles: marketers cannot approve, approvers cannot activate, partners only submit', () => {
-    expect(decideTransition({ status: 'pending_approval', createdBy: 'max', submittedBy: 'max' }, 'approve', mia)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
-    expect(decideTransition({ status: 'approved', createdBy: 'mia', submittedBy: 'mia' }, 'activate', ann)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(
+      decideTransition({ status: 'pending_approval', createdBy: 'max', submittedBy: 'max' }, 'approve', mia),
+    ).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(
+      decideTransition({ status: 'approved', createdBy: 'mia', submittedBy: 'mia' }, 'activate', ann),
+    ).toMatchObject({ ok: false, code: 'FORBIDDEN' });
     const partner = { id: 'agg', role: 'partner' as const };
-    expect(decideTransition({ status: 'draft', createdBy: 'mia', submittedBy: null }, 'submit', partner)).toMatchObject({ ok: true });
-    expect(decideTransition({ status: 'approved', createdBy: 'agg', submittedBy: 'agg' }, 'activate', partner)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(decideTransition({ status: 'draft', createdBy: 'mia', submittedBy: null }, 'submit', partner)).toMatchObject(
+      { ok: true },
+    );
+    expect(
+      decideTransition({ status: 'approved', createdBy: 'agg', submittedBy: 'agg' }, 'activate', partner),
+    ).toMatchObject({ ok: false, code: 'FORBIDDEN' });
   });
 
   it('four eyes: nobody approves or rejects their own submission, not even an admin', () => {
-    expect(decideTransition({ status: 'pending_approval', createdBy: 'ada', submittedBy: 'ada' }, 'approve', ada)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
-    expect(decideTransition({ status: 'pending_approval', createdBy: 'ann', submittedBy: 'ann' }, 'reject', ann)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
-    expect(decideTransition({ status: 'pending_approval', createdBy: 'mia', submittedBy: 'mia' }, 'approve', ada)).toMatchObject({ ok: true });
+    expect(
+      decideTransition({ status: 'pending_approval', createdBy: 'ada', submittedBy: 'ada' }, 'approve', ada),
+    ).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(
+      decideTransition({ status: 'pending_approval', createdBy: 'ann', submittedBy: 'ann' }, 'reject', ann),
+    ).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(
+      decideTransition({ status: 'pending_approval', createdBy: 'mia', submittedBy: 'mia' }, 'approve', ada),
+    ).toMatchObject({ ok: true });
   });
 
   it('four eyes: the author decides on nothing they wrote, whoever submitted it and whatever token they hold', () => {
@@ -60,8 +112,21 @@ describe('lifecycle', () => {
     expect(marketer).toMatchObject({ reason: 'a marketer cannot approve' });
   });
 
-  const offer = (o: Partial<OfferState> = {}): OfferState => ({ status: 'active', published: false, maxTotal: 10, redeemedCount: 0, budgetMinor: null, spentMinor: 0, ...o });
-  const campaign = (c: Partial<CampaignState> = {}): CampaignState => ({ status: 'active', budgetMinor: 1000, spentMinor: 0, ...c });
+  const offer = (o: Partial<OfferState> = {}): OfferState => ({
+    status: 'active',
+    published: false,
+    maxTotal: 10,
+    redeemedCount: 0,
+    budgetMinor: null,
+    spentMinor: 0,
+    ...o,
+  });
+  const campaign = (c: Partial<CampaignState> = {}): CampaignState => ({
+    status: 'active',
+    budgetMinor: 1000,
+    spentMinor: 0,
+    ...c,
+  });
 
   it('maps state to what matchers see', () => {
     expect(offerEventStatus(offer({ status: 'draft' }), campaign())).toBeUndefined();
@@ -84,7 +149,14 @@ describe('lifecycle', () => {
 });
 
 describe('claim decisions', () => {
-  const policy = (p: Partial<ClaimPolicy> = {}): ClaimPolicy => ({ startsAt: 1000, endsAt: 2000, maxPerUser: null, maxPerUserPerDay: null, onePerUserPerDay: false, ...p });
+  const policy = (p: Partial<ClaimPolicy> = {}): ClaimPolicy => ({
+    startsAt: 1000,
+    endsAt: 2000,
+    maxPerUser: null,
+    maxPerUserPerDay: null,
+    onePerUserPerDay: false,
+    ...p,
+  });
   const none = { holding: 0, today: 0, todayAnyOffer: 0 };
 
   it('refuses inactive offers and claims outside the period', () => {
@@ -98,8 +170,12 @@ describe('claim decisions', () => {
     expect(claimRefusal(policy({ maxPerUser: 2 }), true, { ...none, holding: 1 }, 1500)).toBeUndefined();
     expect(claimRefusal(policy({ maxPerUser: 2 }), true, { ...none, holding: 2 }, 1500)).toBe('USER_CAP');
     expect(claimRefusal(policy({ maxPerUserPerDay: 1 }), true, { ...none, today: 1 }, 1500)).toBe('USER_DAILY_CAP');
-    expect(claimRefusal(policy({ onePerUserPerDay: true }), true, { ...none, todayAnyOffer: 1 }, 1500)).toBe('ONE_PER_DAY');
-    expect(claimRefusal(policy({ onePerUserPerDay: false }), true, { ...none, todayAnyOffer: 5 }, 1500)).toBeUndefined();
+    expect(claimRefusal(policy({ onePerUserPerDay: true }), true, { ...none, todayAnyOffer: 1 }, 1500)).toBe(
+      'ONE_PER_DAY',
+    );
+    expect(
+      claimRefusal(policy({ onePerUserPerDay: false }), true, { ...none, todayAnyOffer: 5 }, 1500),
+    ).toBeUndefined();
   });
 });
 
@@ -125,7 +201,10 @@ describe('eligibility and rewards', () => {
     expect(rewardFor({ type: 'cashback', percent: 10 }, 1e10, 1e9, 300)).toEqual({ valueMinor: 300, clamped: false });
     const tenth = { type: 'cashback', percent: 10 } as const;
     expect(rewardFor({ ...tenth, maxMinor: 200 }, 1e10, 1e9, 300)).toEqual({ valueMinor: 200, clamped: false });
-    expect(rewardFor({ type: 'discount', fixedMinor: 500 }, 10_000, 1e9, 300)).toEqual({ valueMinor: 300, clamped: false });
+    expect(rewardFor({ type: 'discount', fixedMinor: 500 }, 10_000, 1e9, 300)).toEqual({
+      valueMinor: 300,
+      clamped: false,
+    });
     expect(rewardFor(tenth, 10_000, 100, 300)).toEqual({ valueMinor: 100, clamped: true });
     expect(rewardFor(tenth, 10_000, 1e9, null)).toEqual({ valueMinor: 1000, clamped: false });
   });
@@ -140,7 +219,10 @@ describe('eligibility and rewards', () => {
 
   it('computes percent and fixed rewards, capped by the reward maximum, the purchase and the budget', () => {
     expect(rewardFor({ type: 'cashback', percent: 20 }, 10_000, 1e9)).toEqual({ valueMinor: 2000, clamped: false });
-    expect(rewardFor({ type: 'cashback', percent: 20, maxMinor: 1500 }, 10_000, 1e9)).toEqual({ valueMinor: 1500, clamped: false });
+    expect(rewardFor({ type: 'cashback', percent: 20, maxMinor: 1500 }, 10_000, 1e9)).toEqual({
+      valueMinor: 1500,
+      clamped: false,
+    });
     expect(rewardFor({ type: 'cashback', percent: 33 }, 101, 1e9)).toEqual({ valueMinor: 33, clamped: false }); // rounds down
     expect(rewardFor({ type: 'discount', fixedMinor: 500 }, 300, 1e9)).toEqual({ valueMinor: 300, clamped: false });
     expect(rewardFor({ type: 'cashback', fixedMinor: 2000 }, 10_000, 700)).toEqual({ valueMinor: 700, clamped: true });
@@ -149,11 +231,23 @@ describe('eligibility and rewards', () => {
 });
 
 describe('batched claim decisions', () => {
-  const policy: ClaimPolicy = { startsAt: null, endsAt: null, maxPerUser: 1, maxPerUserPerDay: null, onePerUserPerDay: false };
+  const policy: ClaimPolicy = {
+    startsAt: null,
+    endsAt: null,
+    maxPerUser: 1,
+    maxPerUserPerDay: null,
+    onePerUserPerDay: false,
+  };
 
   it('counts earlier grants in the batch against later claims of the same user', () => {
     const counts = new Map([['b', { holding: 1, today: 1, todayAnyOffer: 1 }]]);
-    expect(decideBatch(policy, true, 0, ['a', 'b', 'a', 'c', 'c'], counts)).toEqual([undefined, 'USER_CAP', 'USER_CAP', undefined, 'USER_CAP']);
+    expect(decideBatch(policy, true, 0, ['a', 'b', 'a', 'c', 'c'], counts)).toEqual([
+      undefined,
+      'USER_CAP',
+      'USER_CAP',
+      undefined,
+      'USER_CAP',
+    ]);
   });
 
   it('applies one coupon per day across the batch and refuses everything when not live', () => {

@@ -5,7 +5,11 @@ import { distanceM, inPolygon, ringCentre } from '../../processors/matcher/shape
 import { OFFER_DEFAULTS, type Offer, type Point } from '../../schemas/types.ts';
 
 const offer = (id: string, lat: number, lng: number, radiusM: number): Offer => ({
-  ...OFFER_DEFAULTS, offerId: id, title: id, circles: [{ lat, lng, radiusM }], updatedTs: 0,
+  ...OFFER_DEFAULTS,
+  offerId: id,
+  title: id,
+  circles: [{ lat, lng, radiusM }],
+  updatedTs: 0,
 });
 
 /** A point at `metres` from (lat, lng) along `bearing` degrees (small-distance approximation is fine here). */
@@ -44,7 +48,12 @@ describe('OfferDirectory', () => {
   });
 
   it('covers circles completely near the poles and the antimeridian', () => {
-    for (const [lat, lng] of [[78.2, 15.6], [-64.8, -64.0], [0.01, 179.999], [-16.5, -179.99]] as const) {
+    for (const [lat, lng] of [
+      [78.2, 15.6],
+      [-64.8, -64.0],
+      [0.01, 179.999],
+      [-16.5, -179.99],
+    ] as const) {
       const dir = new OfferDirectory();
       dir.upsert(offer('edge', lat, lng, 800));
       for (let bearing = 0; bearing < 360; bearing += 10) {
@@ -55,7 +64,13 @@ describe('OfferDirectory', () => {
 
   it('returns each offer once, nearest first, across several circles and offers', () => {
     const dir = new OfferDirectory();
-    dir.upsert({ ...offer('multi', 52.37, 4.89, 300), circles: [{ lat: 52.37, lng: 4.89, radiusM: 300 }, { lat: 52.3705, lng: 4.8905, radiusM: 300 }] });
+    dir.upsert({
+      ...offer('multi', 52.37, 4.89, 300),
+      circles: [
+        { lat: 52.37, lng: 4.89, radiusM: 300 },
+        { lat: 52.3705, lng: 4.8905, radiusM: 300 },
+      ],
+    });
     dir.upsert(offer('far', 52.372, 4.892, 500));
     const found = dir.candidates(52.3702, 4.8902);
     expect(found.map((c) => c.offer.offerId)).toEqual(['multi', 'far']);
@@ -86,28 +101,53 @@ describe('polygon geofences', () => {
   // A concave "L" around a block, with a courtyard hole.
   const L = {
     outer: [
-      { lat: 52.3700, lng: 4.8900 }, { lat: 52.3700, lng: 4.8960 }, { lat: 52.3720, lng: 4.8960 },
-      { lat: 52.3720, lng: 4.8930 }, { lat: 52.3760, lng: 4.8930 }, { lat: 52.3760, lng: 4.8900 },
+      { lat: 52.37, lng: 4.89 },
+      { lat: 52.37, lng: 4.896 },
+      { lat: 52.372, lng: 4.896 },
+      { lat: 52.372, lng: 4.893 },
+      { lat: 52.376, lng: 4.893 },
+      { lat: 52.376, lng: 4.89 },
     ],
-    holes: [[{ lat: 52.3705, lng: 4.8905 }, { lat: 52.3705, lng: 4.8915 }, { lat: 52.3712, lng: 4.8915 }, { lat: 52.3712, lng: 4.8905 }]],
+    holes: [
+      [
+        { lat: 52.3705, lng: 4.8905 },
+        { lat: 52.3705, lng: 4.8915 },
+        { lat: 52.3712, lng: 4.8915 },
+        { lat: 52.3712, lng: 4.8905 },
+      ],
+    ],
   };
   const dir = new OfferDirectory();
   dir.upsert({ ...OFFER_DEFAULTS, offerId: 'mall', title: 'mall', polygons: [L], updatedTs: 0 });
   const hit = (lat: number, lng: number) => dir.candidates(lat, lng).map((c) => c.offer.offerId);
 
   it('matches inside, not in the notch of the L, not in the hole', () => {
-    expect(hit(52.3710, 4.8950)).toEqual(['mall']);
-    expect(hit(52.3750, 4.8915)).toEqual(['mall']);
-    expect(hit(52.3740, 4.8950)).toEqual([]); // the notch
-    expect(hit(52.3708, 4.8910)).toEqual([]); // the courtyard
+    expect(hit(52.371, 4.895)).toEqual(['mall']);
+    expect(hit(52.375, 4.8915)).toEqual(['mall']);
+    expect(hit(52.374, 4.895)).toEqual([]); // the notch
+    expect(hit(52.3708, 4.891)).toEqual([]); // the courtyard
   });
 
   it('has no misses and no false positives a metre either side of every edge', () => {
     const eps = 0.00001; // ~1 m
-    for (const [lat, lng] of [[52.3700 + eps, 4.8930], [52.3760 - eps, 4.8915], [52.3740, 4.8900 + eps], [52.3740, 4.8930 - eps], [52.3710, 4.8960 - eps], [52.3720 - eps, 4.8945]] as const) {
+    for (const [lat, lng] of [
+      [52.37 + eps, 4.893],
+      [52.376 - eps, 4.8915],
+      [52.374, 4.89 + eps],
+      [52.374, 4.893 - eps],
+      [52.371, 4.896 - eps],
+      [52.372 - eps, 4.8945],
+    ] as const) {
       expect(hit(lat, lng)).toEqual(['mall']);
     }
-    for (const [lat, lng] of [[52.3700 - eps, 4.8930], [52.3760 + eps, 4.8915], [52.3740, 4.8900 - eps], [52.3740, 4.8930 + eps], [52.3710, 4.8960 + eps], [52.3720 + eps, 4.8945]] as const) {
+    for (const [lat, lng] of [
+      [52.37 - eps, 4.893],
+      [52.376 + eps, 4.8915],
+      [52.374, 4.89 - eps],
+      [52.374, 4.893 + eps],
+      [52.371, 4.896 + eps],
+      [52.372 + eps, 4.8945],
+    ] as const) {
       expect(hit(lat, lng)).toEqual([]);
     }
   });
@@ -120,7 +160,13 @@ describe('polygon geofences', () => {
       return { lat: 48.85 + r * Math.sin(a), lng: 2.35 + r * Math.cos(a) * 1.5 };
     });
     const d = new OfferDirectory();
-    d.upsert({ ...OFFER_DEFAULTS, offerId: 'star', title: 'star', polygons: [{ outer: ring, holes: [] }], updatedTs: 0 });
+    d.upsert({
+      ...OFFER_DEFAULTS,
+      offerId: 'star',
+      title: 'star',
+      polygons: [{ outer: ring, holes: [] }],
+      updatedTs: 0,
+    });
     for (let i = 0; i < n; i += 97) {
       const a = (2 * Math.PI * i) / n;
       const r = 0.01 * (1 + 0.3 * Math.sin(7 * a));
@@ -143,7 +189,7 @@ function destination(lat: number, lng: number, metres: number, bearing: number):
   const [φ, λ, θ, δ] = [(lat * Math.PI) / 180, (lng * Math.PI) / 180, (bearing * Math.PI) / 180, metres / R];
   const φ2 = Math.asin(Math.sin(φ) * Math.cos(δ) + Math.cos(φ) * Math.sin(δ) * Math.cos(θ));
   const λ2 = λ + Math.atan2(Math.sin(θ) * Math.sin(δ) * Math.cos(φ), Math.cos(δ) - Math.sin(φ) * Math.sin(φ2));
-  return [(φ2 * 180) / Math.PI, ((((λ2 * 180) / Math.PI + 540) % 360) + 360) % 360 - 180];
+  return [(φ2 * 180) / Math.PI, (((((λ2 * 180) / Math.PI + 540) % 360) + 360) % 360) - 180];
 }
 
 /** A random star-shaped ring (never crossing the antimeridian), `n` vertices, about `radiusM` across. */
@@ -153,7 +199,10 @@ function starRing(random: () => number, lat: number, lng: number, radiusM: numbe
   return Array.from({ length: n }, (_, i) => {
     const a = (2 * Math.PI * i) / n;
     const r = 0.4 + 0.6 * random();
-    return { lat: lat + degLat * r * Math.sin(a), lng: Math.max(-179.999, Math.min(179.999, lng + degLng * r * Math.cos(a))) };
+    return {
+      lat: lat + degLat * r * Math.sin(a),
+      lng: Math.max(-179.999, Math.min(179.999, lng + degLng * r * Math.cos(a))),
+    };
   });
 }
 
@@ -202,7 +251,16 @@ function expectAgreement(dir: OfferDirectory, live: Map<string, Offer>, points: 
 }
 
 /** Places offers are put near: a city, both sides of the antimeridian, near both poles, the equator. */
-const ANCHORS: Array<[number, number]> = [[52.37, 4.89], [0.2, 179.95], [-16.5, -179.97], [65.1, 179.9], [89.95, 20], [-89.9, -45], [86.5, 120], [0, 0]];
+const ANCHORS: Array<[number, number]> = [
+  [52.37, 4.89],
+  [0.2, 179.95],
+  [-16.5, -179.97],
+  [65.1, 179.9],
+  [89.95, 20],
+  [-89.9, -45],
+  [86.5, 120],
+  [0, 0],
+];
 
 function randomOffer(random: () => number, id: string): Offer {
   const [alat, alng] = ANCHORS[Math.floor(random() * ANCHORS.length)]!;
@@ -216,7 +274,8 @@ function randomOffer(random: () => number, id: string): Offer {
   const safeLng = Math.max(-179.5 + radiusM / 20_000, Math.min(179.5 - radiusM / 20_000, lng));
   const n = random() < 0.15 ? 2000 : 3 + Math.floor(random() * 60);
   const outer = starRing(random, Math.max(-85, Math.min(85, lat)), safeLng, radiusM, n);
-  const holes = random() < 0.3 ? [starRing(random, ringCentre(outer).lat, ringCentre(outer).lng, radiusM * 0.2, 8)] : [];
+  const holes =
+    random() < 0.3 ? [starRing(random, ringCentre(outer).lat, ringCentre(outer).lng, radiusM * 0.2, 8)] : [];
   return { ...OFFER_DEFAULTS, offerId: id, title: id, polygons: [{ outer, holes }], updatedTs: 0 };
 }
 
@@ -257,7 +316,8 @@ describe('fast path against a brute-force exact scan', () => {
     }
     const points: Array<[number, number]> = [];
     for (const o of live.values()) points.push(...probesFor(random, o));
-    for (const [alat, alng] of ANCHORS) for (let i = 0; i < 300; i++) points.push(destination(alat, alng, random() * 15_000, random() * 360));
+    for (const [alat, alng] of ANCHORS)
+      for (let i = 0; i < 300; i++) points.push(destination(alat, alng, random() * 15_000, random() * 360));
     // Exactly on the antimeridian and at the poles themselves.
     for (let lat = -90; lat <= 90; lat += 0.5) points.push([lat, -180], [lat, 180]);
     for (let lng = -180; lng <= 180; lng += 15) points.push([-90, lng], [90, lng]);
@@ -289,11 +349,18 @@ describe('fast path against a brute-force exact scan', () => {
       }
       expect(dir.size).toBe(live.size);
       // Probe where offers are now and where they used to be.
-      if (step % 10 === 0) expectAgreement(dir, live, ever.slice(-12).flatMap((o) => probesFor(random, o).slice(0, 12)));
+      if (step % 10 === 0)
+        expectAgreement(
+          dir,
+          live,
+          ever.slice(-12).flatMap((o) => probesFor(random, o).slice(0, 12)),
+        );
     }
     for (const o of live.values()) expect(dir.get(o.offerId)?.status).toBe(o.status);
     for (const id of [...live.keys()]) dir.remove(id);
     expect(dir.stats()).toMatchObject({ bucketEntriesPerOffer: 0, levelsM: [] });
-    expect(ever.flatMap((o) => probesFor(random, o)).filter(([lat, lng]) => dir.candidates(lat, lng).length > 0)).toEqual([]);
+    expect(
+      ever.flatMap((o) => probesFor(random, o)).filter(([lat, lng]) => dir.candidates(lat, lng).length > 0),
+    ).toEqual([]);
   }, 60_000);
 });

@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classify, parseRetryAfter, remainingTtlSeconds, DEFAULT_RETRY } from '../../processors/dispatcher/decide.ts';
+import {
+  backoffMs,
+  classify,
+  parseRetryAfter,
+  remainingTtlSeconds,
+  DEFAULT_RETRY,
+} from '../../processors/dispatcher/decide.ts';
 import type { PushRequest } from '../../schemas/types.ts';
 
 const NOW = 1_800_000_000_000;
-const req: PushRequest = { pushId: 'p:o', userId: 'u', offerId: 'o', title: 't', body: 'b', distanceM: 3, deviceTs: NOW - 500, decidedTs: NOW - 100, expiresTs: NOW + 60_000 };
+const req: PushRequest = {
+  pushId: 'p:o',
+  userId: 'u',
+  offerId: 'o',
+  title: 't',
+  body: 'b',
+  distanceM: 3,
+  deviceTs: NOW - 500,
+  decidedTs: NOW - 100,
+  expiresTs: NOW + 60_000,
+};
 const half = () => 0.5;
 
 describe('classify', () => {
@@ -22,7 +38,10 @@ describe('classify', () => {
   it('gives up after the last attempt, on other 4xx, and when the push would expire first', () => {
     expect(classify(503, undefined, DEFAULT_RETRY.maxAttempts - 1, req, NOW, DEFAULT_RETRY, half).kind).toBe('failed');
     expect(classify(400, undefined, 0, req, NOW, DEFAULT_RETRY, half).kind).toBe('failed');
-    expect(classify(429, '120', 0, req, NOW, DEFAULT_RETRY, half)).toEqual({ kind: 'failed', reason: 'would expire before the next attempt' });
+    expect(classify(429, '120', 0, req, NOW, DEFAULT_RETRY, half)).toEqual({
+      kind: 'failed',
+      reason: 'would expire before the next attempt',
+    });
   });
 });
 

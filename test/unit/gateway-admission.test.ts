@@ -12,16 +12,32 @@ describe('admit', () => {
   });
 
   it('sheds above the count bound, asking to come back once the backlog has drained', () => {
-    expect(admit({ messages: 1001, oldestAgeMs: 10 }, limits)).toEqual({ admit: false, reason: 'pending', retryAfterSeconds: 2 });
-    expect(admit({ messages: 4500, oldestAgeMs: 10 }, limits)).toEqual({ admit: false, reason: 'pending', retryAfterSeconds: 5 });
+    expect(admit({ messages: 1001, oldestAgeMs: 10 }, limits)).toEqual({
+      admit: false,
+      reason: 'pending',
+      retryAfterSeconds: 2,
+    });
+    expect(admit({ messages: 4500, oldestAgeMs: 10 }, limits)).toEqual({
+      admit: false,
+      reason: 'pending',
+      retryAfterSeconds: 5,
+    });
   });
 
   it('sheds when the oldest ping has waited too long (a slow or stuck broker)', () => {
-    expect(admit({ messages: 3, oldestAgeMs: 2001 }, limits)).toEqual({ admit: false, reason: 'age', retryAfterSeconds: 3 });
+    expect(admit({ messages: 3, oldestAgeMs: 2001 }, limits)).toEqual({
+      admit: false,
+      reason: 'age',
+      retryAfterSeconds: 3,
+    });
   });
 
   it('names the count bound when both are exceeded and waits for the longer estimate', () => {
-    expect(admit({ messages: 1500, oldestAgeMs: 6500 }, limits)).toEqual({ admit: false, reason: 'pending', retryAfterSeconds: 7 });
+    expect(admit({ messages: 1500, oldestAgeMs: 6500 }, limits)).toEqual({
+      admit: false,
+      reason: 'pending',
+      retryAfterSeconds: 7,
+    });
   });
 
   it('keeps Retry-After between 1 s and the cap', () => {
@@ -32,8 +48,12 @@ describe('admit', () => {
   });
 
   it('a bound of 0 is disabled', () => {
-    expect(admit({ messages: 1e9, oldestAgeMs: 1e9 }, { maxPendingPings: 0, maxPendingAgeMs: 0 })).toEqual({ admit: true });
-    expect(admit({ messages: 1e9, oldestAgeMs: 5 }, { maxPendingPings: 0, maxPendingAgeMs: 2000 })).toEqual({ admit: true });
+    expect(admit({ messages: 1e9, oldestAgeMs: 1e9 }, { maxPendingPings: 0, maxPendingAgeMs: 0 })).toEqual({
+      admit: true,
+    });
+    expect(admit({ messages: 1e9, oldestAgeMs: 5 }, { maxPendingPings: 0, maxPendingAgeMs: 2000 })).toEqual({
+      admit: true,
+    });
   });
 });
 
@@ -74,22 +94,43 @@ describe('admit: event loop', () => {
   });
 
   it('sheds on a long delay, retrying after about that long', () => {
-    expect(admit(calm, limits, { delayMs: 301, utilization: 0.5 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 1 });
-    expect(admit(calm, limits, { delayMs: 2500, utilization: 0.5 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 3 });
-    expect(admit(calm, limits, { delayMs: 1e7, utilization: 1 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 30 });
+    expect(admit(calm, limits, { delayMs: 301, utilization: 0.5 })).toEqual({
+      admit: false,
+      reason: 'event_loop',
+      retryAfterSeconds: 1,
+    });
+    expect(admit(calm, limits, { delayMs: 2500, utilization: 0.5 })).toEqual({
+      admit: false,
+      reason: 'event_loop',
+      retryAfterSeconds: 3,
+    });
+    expect(admit(calm, limits, { delayMs: 1e7, utilization: 1 })).toEqual({
+      admit: false,
+      reason: 'event_loop',
+      retryAfterSeconds: 30,
+    });
   });
 
   it('sheds on sustained utilization at or above the bound', () => {
-    expect(admit(calm, limits, { delayMs: 20, utilization: 0.98 })).toEqual({ admit: false, reason: 'event_loop', retryAfterSeconds: 1 });
+    expect(admit(calm, limits, { delayMs: 20, utilization: 0.98 })).toEqual({
+      admit: false,
+      reason: 'event_loop',
+      retryAfterSeconds: 1,
+    });
   });
 
   it('names the Kafka backlog first when both are over', () => {
-    expect(admit({ messages: 1001, oldestAgeMs: 0 }, limits, { delayMs: 5000, utilization: 1 })).toMatchObject({ admit: false, reason: 'pending' });
+    expect(admit({ messages: 1001, oldestAgeMs: 0 }, limits, { delayMs: 5000, utilization: 1 })).toMatchObject({
+      admit: false,
+      reason: 'pending',
+    });
   });
 
   it('0 or absent bounds disable it', () => {
     const off = { maxPendingPings: 0, maxPendingAgeMs: 0, maxLoopDelayMs: 0, maxLoopUtilization: 0 };
     expect(admit(calm, off, { delayMs: 1e9, utilization: 1 })).toEqual({ admit: true });
-    expect(admit(calm, { maxPendingPings: 0, maxPendingAgeMs: 0 }, { delayMs: 1e9, utilization: 1 })).toEqual({ admit: true });
+    expect(admit(calm, { maxPendingPings: 0, maxPendingAgeMs: 0 }, { delayMs: 1e9, utilization: 1 })).toEqual({
+      admit: true,
+    });
   });
 });

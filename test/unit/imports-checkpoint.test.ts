@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { AckWatermark, resumePlan, shouldSave, type Checkpoint } from '../../processors/imports/checkpoint.ts';
 import { duration, progressBar, progressLine } from '../../processors/imports/progress.ts';
 
-const batch = (seq: number, endLine: number, rejects: number[] = []) => ({ seq, endLine, published: 10, rejects: rejects.map((line) => ({ line, reason: 'bad' })) });
+const batch = (seq: number, endLine: number, rejects: number[] = []) => ({
+  seq,
+  endLine,
+  published: 10,
+  rejects: rejects.map((line) => ({ line, reason: 'bad' })),
+});
 
 describe('acknowledgement watermark', () => {
   it('advances only over a contiguous prefix of acknowledged batches', () => {
@@ -33,9 +38,25 @@ describe('acknowledgement watermark', () => {
 });
 
 describe('resume plan', () => {
-  const cp: Checkpoint = { version: 1, importId: 'abc', kind: 'transactions', line: 500, published: 480, rejected: 19, reportBytes: 1234, done: false, updatedTs: 1 };
+  const cp: Checkpoint = {
+    version: 1,
+    importId: 'abc',
+    kind: 'transactions',
+    line: 500,
+    published: 480,
+    rejected: 19,
+    reportBytes: 1234,
+    done: false,
+    updatedTs: 1,
+  };
   it('resumes the same import after its checkpoint line, with its counts and report size', () => {
-    expect(resumePlan(cp, 'abc', false)).toEqual({ afterLine: 500, published: 480, rejected: 19, reportBytes: 1234, alreadyDone: false });
+    expect(resumePlan(cp, 'abc', false)).toEqual({
+      afterLine: 500,
+      published: 480,
+      rejected: 19,
+      reportBytes: 1234,
+      alreadyDone: false,
+    });
   });
   it('starts over for another file, with --restart, or without a checkpoint', () => {
     const fresh = { afterLine: 0, published: 0, rejected: 0, reportBytes: 0, alreadyDone: false };

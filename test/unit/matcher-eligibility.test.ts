@@ -6,9 +6,16 @@ const at = (iso: string) => Date.parse(iso);
 
 describe('local time', () => {
   it('follows daylight saving time', () => {
-    expect(localParts(at('2026-07-01T10:00:00Z'), 'Europe/Amsterdam')).toMatchObject({ minute: 12 * 60, date: '2026-07-01', weekday: 3 });
+    expect(localParts(at('2026-07-01T10:00:00Z'), 'Europe/Amsterdam')).toMatchObject({
+      minute: 12 * 60,
+      date: '2026-07-01',
+      weekday: 3,
+    });
     expect(localParts(at('2026-12-01T10:00:00Z'), 'Europe/Amsterdam')).toMatchObject({ minute: 11 * 60 });
-    expect(localParts(at('2026-12-01T03:00:00Z'), 'America/New_York')).toMatchObject({ date: '2026-11-30', weekday: 1 });
+    expect(localParts(at('2026-12-01T03:00:00Z'), 'America/New_York')).toMatchObject({
+      date: '2026-11-30',
+      weekday: 1,
+    });
   });
 });
 
@@ -37,10 +44,26 @@ describe('quiet hours', () => {
 describe('local time per quarter hour', () => {
   it('agrees with a full conversion at every minute across a DST change and a half-hour zone', () => {
     const fmt = (ts: number, tz: string) => {
-      const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(ts).map((x) => [x.type, x.value]));
+      const p = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', {
+          timeZone: tz,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+        })
+          .formatToParts(ts)
+          .map((x) => [x.type, x.value]),
+      );
       return { date: `${p['year']}-${p['month']}-${p['day']}`, minute: Number(p['hour']) * 60 + Number(p['minute']) };
     };
-    const starts = [Date.parse('2026-03-29T00:30:00Z'), Date.parse('2026-10-25T00:30:00Z'), Date.parse('2026-11-22T18:00:00Z')];
+    const starts = [
+      Date.parse('2026-03-29T00:30:00Z'),
+      Date.parse('2026-10-25T00:30:00Z'),
+      Date.parse('2026-11-22T18:00:00Z'),
+    ];
     for (const tz of ['Europe/Amsterdam', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns']) {
       for (const t0 of starts) {
         for (let m = 0; m < 180; m++) {

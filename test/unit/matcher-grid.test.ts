@@ -37,12 +37,19 @@ describe('GridLevel', () => {
       }
       const misses: string[] = [];
       boxes.forEach((b, i) => {
-        const probes: Array<[number, number]> = [[b.south, b.west], [b.north, b.east], [b.south, b.east], [b.north, b.west]];
-        for (let k = 0; k < 40; k++) probes.push([b.south + (b.north - b.south) * r(), b.west + (b.east - b.west) * r()]);
+        const probes: Array<[number, number]> = [
+          [b.south, b.west],
+          [b.north, b.east],
+          [b.south, b.east],
+          [b.north, b.west],
+        ];
+        for (let k = 0; k < 40; k++)
+          probes.push([b.south + (b.north - b.south) * r(), b.west + (b.east - b.west) * r()]);
         for (const [lat, raw] of probes) {
           if (lat < -90 || lat > 90) continue;
           const lng = ((((raw + 180) % 360) + 360) % 360) - 180;
-          for (const l of lng === -180 ? [-180, 180] : [lng]) if (!grid.at(lat, l)?.includes(i)) misses.push(`${bucketDeg}° box ${i} at ${lat}, ${l}`);
+          for (const l of lng === -180 ? [-180, 180] : [lng])
+            if (!grid.at(lat, l)?.includes(i)) misses.push(`${bucketDeg}° box ${i} at ${lat}, ${l}`);
         }
       });
       expect(misses.slice(0, 5)).toEqual([]);
@@ -77,7 +84,10 @@ describe('coverBoxes', () => {
           const blng = blng0 - alng > 180 ? blng0 - 360 : blng0 - alng < -180 ? blng0 + 360 : blng0;
           for (const t of [0, 0.25, 0.5, 0.75]) {
             const jitter = (r() - 0.5) * 1e-7;
-            points.push([Math.max(-90, Math.min(90, alat + t * (blat - alat) + jitter)), alng + t * (blng - alng) + jitter]);
+            points.push([
+              Math.max(-90, Math.min(90, alat + t * (blat - alat) + jitter)),
+              alng + t * (blng - alng) + jitter,
+            ]);
           }
         });
         for (const [plat, plng0] of points) {

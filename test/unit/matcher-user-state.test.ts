@@ -12,7 +12,11 @@ const base = (): UserGeoState => ({
 
 describe('sameMaterial', () => {
   it('ignores the times that move on every ping', () => {
-    const next = { ...base(), lastDeviceTs: 2000, presence: { a: { enteredTs: 900, lastInsideTs: 2000, done: false } } };
+    const next = {
+      ...base(),
+      lastDeviceTs: 2000,
+      presence: { a: { enteredTs: 900, lastInsideTs: 2000, done: false } },
+    };
     expect(sameMaterial(next, base())).toBe(true);
   });
 

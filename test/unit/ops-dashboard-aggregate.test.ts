@@ -25,10 +25,37 @@ describe('dashboard aggregation', () => {
   it('reports pings per second, delivered pushes, latency percentiles and drops by reason', () => {
     const s = new DashboardState({ ...settings, minUsers: 1 });
     for (let i = 0; i < 50; i++) s.ping({ userId: `u${i}`, lat: 52.37, lng: 4.89 }, T0 + i * 100);
-    s.offer('o1', { ...OFFER_DEFAULTS, offerId: 'o1', title: 'Coffee', circles: [{ lat: 52.37, lng: 4.89, radiusM: 100 }], updatedTs: T0 });
-    const push: PushRequest = { pushId: 'p1', userId: 'u1', offerId: 'o1', title: 'Coffee', body: '', distanceM: 40, deviceTs: T0, decidedTs: T0 + 50, expiresTs: T0 + 300_000 };
+    s.offer('o1', {
+      ...OFFER_DEFAULTS,
+      offerId: 'o1',
+      title: 'Coffee',
+      circles: [{ lat: 52.37, lng: 4.89, radiusM: 100 }],
+      updatedTs: T0,
+    });
+    const push: PushRequest = {
+      pushId: 'p1',
+      userId: 'u1',
+      offerId: 'o1',
+      title: 'Coffee',
+      body: '',
+      distanceM: 40,
+      deviceTs: T0,
+      decidedTs: T0 + 50,
+      expiresTs: T0 + 300_000,
+    };
     s.pushRequest(push);
-    const result: DeliveryResult = { pushId: 'p1', userId: 'u1', offerId: 'o1', channel: 'WEBPUSH', outcome: 'DELIVERED', attempts: 1, status: 201, reason: '', deviceTs: T0, completedTs: T0 + 120 };
+    const result: DeliveryResult = {
+      pushId: 'p1',
+      userId: 'u1',
+      offerId: 'o1',
+      channel: 'WEBPUSH',
+      outcome: 'DELIVERED',
+      attempts: 1,
+      status: 201,
+      reason: '',
+      deviceTs: T0,
+      completedTs: T0 + 120,
+    };
     s.deliveryResult(result, T0 + 200);
     s.deliveryResult({ ...result, pushId: 'p2', outcome: 'GONE' }, T0 + 300);
     s.deadLetter('matcher', T0 + 400);

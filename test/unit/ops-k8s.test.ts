@@ -49,7 +49,9 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s overlay %s', (overlay) =>
     for (const d of objects(overlay).filter((x) => x.kind === 'Deployment')) {
       const pod = (d.spec as any).template.spec; // eslint-disable-line @typescript-eslint/no-explicit-any
       const preStop = Number(pod.containers[0].lifecycle?.preStop?.exec?.command?.[1] ?? 0);
-      expect(preStop + app.ops.shutdownTimeoutMs / 1000, d.metadata.name).toBeLessThan(pod.terminationGracePeriodSeconds);
+      expect(preStop + app.ops.shutdownTimeoutMs / 1000, d.metadata.name).toBeLessThan(
+        pod.terminationGracePeriodSeconds,
+      );
       expect(pod.containers[0].args, d.metadata.name).toEqual([d.metadata.name.replace('nearcast-', '')]);
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       expect(pod.containers[0].resources.limits.memory).toBeTruthy();
@@ -63,12 +65,20 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s overlay %s', (overlay) =>
     }
     const port = find(overlay, 'ServiceMonitor', 'nearcast').spec.endpoints[0].port;
     for (const s of objects(overlay).filter((x) => x.kind === 'Service')) {
-      expect((s.spec as any).ports.map((p: { name: string }) => p.name), s.metadata.name).toContain(port); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const ports = (s.spec as { ports: Array<{ name: string }> }).ports;
+      expect(
+        ports.map((p) => p.name),
+        s.metadata.name,
+      ).toContain(port);
     }
   });
 
   it('generates every ConfigMap and Secret the pods reference', () => {
-    const names = new Set(objects(overlay).filter((x) => x.kind === 'ConfigMap' || x.kind === 'Secret').map((x) => x.metadata.name));
+    const names = new Set(
+      objects(overlay)
+        .filter((x) => x.kind === 'ConfigMap' || x.kind === 'Secret')
+        .map((x) => x.metadata.name),
+    );
     for (const d of objects(overlay).filter((x) => x.kind === 'Deployment')) {
       const pod = (d.spec as any).template.spec; // eslint-disable-line @typescript-eslint/no-explicit-any
       const refs = [
@@ -81,23 +91,42 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s overlay %s', (overlay) =>
 });
 
 describe('k8s overlay dev', () => {
-  it('carries a usable VAPID pair, so its dispatcher starts (empty keys made it exit CONFIG_INVALID)', { timeout: 120_000 }, () => {
-    const secret = renderOverlay('dev').find((x) => x.kind === 'Secret' && x.metadata.name.startsWith('nearcast-secrets'));
-    const data = (secret as unknown as { data: Record<string, string> }).data;
-    const value = (k: string) => Buffer.from(data[k] ?? '', 'base64').toString('utf8');
-    const [pub, priv] = [value('NEARCAST_VAPID_PUBLIC_KEY'), value('NEARCAST_VAPID_PRIVATE_KEY')];
-    expect(pub.length).toBeGreaterThan(0);
-    const headers = webpush.getVapidHeaders('https://push.example', 'mailto:dev@example.org', pub, priv, 'aes128gcm');
-    expect(headers.Authorization).toMatch(/^vapid t=/);
-  });
+  it(
+    'carries a usable VAPID pair, so its dispatcher starts (empty keys made it exit CONFIG_INVALID)',
+    { timeout: 120_000 },
+    () => {
+      const secret = renderOverlay('dev').find(
+        (x) => x.kind === 'Secret' && x.metadata.name.startsWith('nearcast-secrets'),
+      );
+      const data = (secret as unknown as { data: Record<string, string> }).data;
+      const value = (k: string) => Buffer.from(data[k] ?? '', 'base64').toString('utf8');
+      const [pub, priv] = [value('NEARCAST_VAPID_PUBLIC_KEY'), value('NEARCAST_VAPID_PRIVATE_KEY')];
+      expect(pub.length).toBeGreaterThan(0);
+      const headers = webpush.getVapidHeaders('https://push.example', 'mailto:dev@example.org', pub, priv, 'aes128gcm');
+      expect(headers.Authorization).toMatch(/^vapid t=/);
+    },
+  );
 });
 
 describe('k8s schema validation', () => {
   it('rejects a broken object and an unknown kind', () => {
-    const broken = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'a', image: 'b', ports: [{ containerPort: 'http' }] }] } } } };
+    const broken = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x' },
+      spec: {
+        selector: {},
+        template: { spec: { containers: [{ name: 'a', image: 'b', ports: [{ containerPort: 'http' }] }] } },
+      },
+    };
     expect(validateObject(broken).join()).toMatch(/containerPort must be integer/);
     expect(validateObject({ apiVersion: 'v9', kind: 'Nope', metadata: { name: 'x' } }).join()).toMatch(/no schema/);
-    const topic = { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'KafkaTopic', metadata: { name: 'Bad_Name', labels: {} }, spec: { partitions: 0, replicas: 1 } };
+    const topic = {
+      apiVersion: 'kafka.strimzi.io/v1beta2',
+      kind: 'KafkaTopic',
+      metadata: { name: 'Bad_Name', labels: {} },
+      spec: { partitions: 0, replicas: 1 },
+    };
     expect(validateObject(topic).length).toBeGreaterThanOrEqual(2);
   });
 });

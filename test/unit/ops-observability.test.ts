@@ -10,9 +10,18 @@ import { debianTool } from '../../ops/debian-tool.ts';
 
 const file = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const dashboard = JSON.parse(readFileSync(file('ops/grafana/nearcast.json'), 'utf8')) as {
-  panels: Array<{ id: number; type: string; title: string; gridPos: object; datasource?: object; targets?: Array<{ expr: string }> }>;
+  panels: Array<{
+    id: number;
+    type: string;
+    title: string;
+    gridPos: object;
+    datasource?: object;
+    targets?: Array<{ expr: string }>;
+  }>;
 };
-const rules = parse(readFileSync(file('ops/prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+const rules = parse(readFileSync(file('ops/prometheus/alerts.yml'), 'utf8')) as {
+  groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+};
 
 async function knownSeries(): Promise<Set<string>> {
   const m = createMetrics();
@@ -38,7 +47,15 @@ describe('observability artifacts', () => {
 
   it('has dashboard panels for every concern the issue names', () => {
     const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join(' | ');
-    for (const want of ['ingest', 'drops', 'ping → push latency', 'consumer lag', 'push outcomes', 'claims and redemptions']) expect(titles).toContain(want);
+    for (const want of [
+      'ingest',
+      'drops',
+      'ping → push latency',
+      'consumer lag',
+      'push outcomes',
+      'claims and redemptions',
+    ])
+      expect(titles).toContain(want);
     const ids = dashboard.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of dashboard.panels.filter((x) => x.type !== 'row')) {
@@ -49,12 +66,20 @@ describe('observability artifacts', () => {
 
   it('has alerts for lag, p99, push failures and dead letters', () => {
     const names = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
-    expect(names).toEqual(expect.arrayContaining(['NearcastConsumerLagGrowing', 'NearcastPingToPushP99OverObjective', 'NearcastPushFailureRatioHigh', 'NearcastDeadLettersGrowing']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'NearcastConsumerLagGrowing',
+        'NearcastPingToPushP99OverObjective',
+        'NearcastPushFailureRatioHigh',
+        'NearcastDeadLettersGrowing',
+      ]),
+    );
   });
 
   it('passes promtool check rules and the rule unit tests', { timeout: 180_000 }, () => {
     const promtool = debianTool('prometheus', 'promtool');
-    const run = (args: string[]) => execFileSync(promtool, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = (args: string[]) =>
+      execFileSync(promtool, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(run(['check', 'rules', file('ops/prometheus/alerts.yml')])).toMatch(/SUCCESS: \d+ rules found/);
     expect(run(['test', 'rules', file('ops/prometheus/alerts.test.yml')])).toMatch(/SUCCESS/);
   });

@@ -17,19 +17,33 @@ describe('push endpoint checks', () => {
       'https://web.push.apple.com/QGx',
       'https://wns2-par02p.notify.windows.com/w/?token=abc',
       'https://FCM.googleapis.com:443/fcm/send/x',
-    ]) expect(accepted(ok), ok).toBe(true);
+    ])
+      expect(accepted(ok), ok).toBe(true);
   });
 
   it('refuses internal addresses, other hosts and malformed URLs', () => {
     for (const bad of [
-      'https://', 'https:///x', 'http://fcm.googleapis.com/fcm/send/x', 'https://127.0.0.1/x', 'https://10.0.0.1/x',
-      'https://169.254.169.254/latest/meta-data', 'https://[::1]/x', 'https://2130706433/x', 'https://0x7f.1/x',
-      'https://user:pw@fcm.googleapis.com/x', 'https://fcm.googleapis.com:8443/x',
+      'https://',
+      'https:///x',
+      'http://fcm.googleapis.com/fcm/send/x',
+      'https://127.0.0.1/x',
+      'https://10.0.0.1/x',
+      'https://169.254.169.254/latest/meta-data',
+      'https://[::1]/x',
+      'https://2130706433/x',
+      'https://0x7f.1/x',
+      'https://user:pw@fcm.googleapis.com/x',
+      'https://fcm.googleapis.com:8443/x',
       'https://fcm.googleapis.com.evil.test/x',
-      'https://evilfcm.googleapis.com/x', 'https://push.apple.com/x', 'https://notify.windows.com.evil/x',
-      'https://evil.example/fcm.googleapis.com', 'ftp://fcm.googleapis.com/x', 'not a url',
+      'https://evilfcm.googleapis.com/x',
+      'https://push.apple.com/x',
+      'https://notify.windows.com.evil/x',
+      'https://evil.example/fcm.googleapis.com',
+      'ftp://fcm.googleapis.com/x',
+      'not a url',
       `https://fcm.googleapis.com/${'x'.repeat(2100)}`,
-    ]) expect(accepted(bad), bad).toBe(false);
+    ])
+      expect(accepted(bad), bad).toBe(false);
     const reason = 'must name a push service, not an IP address';
     expect(checkEndpoint('https://127.0.0.1/x', defaults)).toEqual({ reason });
   });

@@ -86,8 +86,16 @@ describe('batch runner', () => {
     );
     const batch = items(-1, 5, 500, 600, -2);
     const rejected = await run(batch);
-    expect(rejected.map((x) => [x.item.value, x.reason])).toEqual([[-1, 'negative'], [-2, 'negative']]);
-    expect(r.dropped).toEqual(new Map([['stale', 2], ['expired', 2]]));
+    expect(rejected.map((x) => [x.item.value, x.reason])).toEqual([
+      [-1, 'negative'],
+      [-2, 'negative'],
+    ]);
+    expect(r.dropped).toEqual(
+      new Map([
+        ['stale', 2],
+        ['expired', 2],
+      ]),
+    );
   });
 
   it('a batch-level drop stops the steps but applies the effects already returned', async () => {
@@ -118,7 +126,11 @@ describe('batch runner', () => {
       }),
     );
     const rejected = await run(items(1, 2, 3));
-    const expected = [[1, 'bad'], [2, 'schema mismatch'], [3, 'schema mismatch']];
+    const expected = [
+      [1, 'bad'],
+      [2, 'schema mismatch'],
+      [3, 'schema mismatch'],
+    ];
     expect(rejected.map((x) => [x.item.value, x.reason])).toEqual(expected);
   });
 });

@@ -116,8 +116,13 @@ function trackLedger(ledger: PushLedger, jobsPerPush: Map<string, number>, batch
 function unserved(job: Job, t: number, onDone: (r: JobResult) => void): JobResult {
   const reason = 'FCM is not configured';
   const r: JobResult = {
-    job, channel: 'FCM', outcome: 'FAILED', attempts: 0,
-    status: undefined, reason, completedTs: t,
+    job,
+    channel: 'FCM',
+    outcome: 'FAILED',
+    attempts: 0,
+    status: undefined,
+    reason,
+    completedTs: t,
   };
   onDone(r);
   return r;

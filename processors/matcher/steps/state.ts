@@ -50,7 +50,10 @@ export interface PersistDeps {
 
 export function createPersistStep(d: PersistDeps) {
   return function persist(decided: Decided, batch: BatchContext<LocationPing>): StepResult<Decided> {
-    batch.redis.push(() => d.store.saveMany(decided.changed), () => d.decisionLog.append(decided.records));
+    batch.redis.push(
+      () => d.store.saveMany(decided.changed),
+      () => d.decisionLog.append(decided.records),
+    );
     return ok(decided);
   };
 }
