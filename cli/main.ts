@@ -7,6 +7,7 @@ import { CliError, cliConfig } from './context.ts';
 import { createOffers, launchCampaign, stack, tailDecisions } from './ops-commands.ts';
 import { replay } from './replay.ts';
 import { runMigrations } from './migrate.ts';
+import { makeToken } from './token.ts';
 import { registerImport } from './import.ts';
 import { createTopics, listTopics, showLag } from './topics.ts';
 
@@ -49,6 +50,22 @@ topics
   .command('list')
   .description('declared topics with partitions and retained message counts')
   .action(() => listTopics(config()));
+
+program
+  .command('token')
+  .description('print a bearer token signed with NEARCAST_TOKEN_SECRET (iss "nearcast", sub, role, iat, exp)')
+  .requiredOption('-u, --user <sub>', 'the subject: user id, person, merchant account or partner id')
+  .requiredOption('-r, --role <role>', 'device, merchant, marketer, approver, admin or partner')
+  .option('--ttl <ttl>', 'lifetime: 90s, 15m, 1h, 30d (at most 365d)', '1h')
+  .option(
+    '--merchants <ids>',
+    'merchant tokens: comma-separated points of sale it may redeem at (default: only --user)',
+  )
+  .addHelpText('after', '\nExample:\n  curl -H "authorization: Bearer $(nearcast token -u alice -r device)" …')
+  .action(
+    async (o: { user: string; role: string; ttl: string; merchants?: string }) =>
+      void console.log(await makeToken(config(true), o)),
+  );
 
 program
   .command('lag')
