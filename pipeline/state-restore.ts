@@ -13,7 +13,7 @@ import { erasureDigest, isTombstoneKey } from '../users/erasure.ts';
 import { userKey, userOfKey } from '../users/user-keys.ts';
 import { RELOAD, consentChannel, consentSetKey } from '../users/consent-gate.ts';
 import type { UserPreferences } from '../users/user-preferences.ts';
-import { retryTransient } from './kafka.ts';
+import { retryTransient, topicNames } from './kafka.ts';
 
 export interface RestoreDeps {
   redis: Redis;
@@ -35,6 +35,16 @@ const RENEW_MS = 1500;
 const GIVE_UP_MS = 10 * 60_000;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** What a component that keeps state in Redis hands the restore: its own clients and topic prefix. */
+export function restoreDepsOf(
+  d: { redis: Redis; kafka: Kafka; codecs: SchemaCodecs; config: { topics: { prefix: string } } },
+  log: Logger,
+): RestoreDeps {
+  const prefix = d.config.topics.prefix;
+  const topic = topicNames(prefix).stateChangelog;
+  return { redis: d.redis, kafka: d.kafka, codecs: d.codecs, topic, keyPrefix: prefix, log };
+}
 
 export const epochKey = (prefix: string) => `${prefix}state:epoch`;
 export const restoreLockKey = (prefix: string) => `${prefix}state:restoring`;

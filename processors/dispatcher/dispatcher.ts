@@ -16,7 +16,7 @@ import { runConsumer } from '../../pipeline/consumer.ts';
 import { createBatchRunner, steps } from '../../pipeline/steps.ts';
 import type { BatchingPublisher } from '../../pipeline/publisher.ts';
 import type { StateChangelog } from '../../pipeline/state-changelog.ts';
-import { ensureState, epochKey } from '../../pipeline/state-restore.ts';
+import { ensureState, epochKey, restoreDepsOf } from '../../pipeline/state-restore.ts';
 import type { SchemaCodecs } from '../../pipeline/registry.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
 import { PushRegistrations } from '../../users/push-registrations.ts';
@@ -85,14 +85,7 @@ export async function startDispatcher(d: DispatcherDeps): Promise<Dispatcher> {
   const sendSlots = pLimit(d.config.push.concurrency);
   const result = resultMaker(now);
 
-  const restore = {
-    redis: d.redis,
-    kafka: d.kafka,
-    codecs: d.codecs,
-    topic: topics.stateChangelog,
-    keyPrefix: d.config.topics.prefix,
-    log,
-  };
+  const restore = restoreDepsOf(d, log);
   await ensureState(restore);
 
   // drop expired → skip redelivered → load registrations → claim and send → record outcomes → publish results.

@@ -13,7 +13,7 @@ import type { Metrics } from '../../pipeline/metrics.ts';
 import { runConsumer, withoutCoordinates, type Decoded } from '../../pipeline/consumer.ts';
 import type { BatchingPublisher } from '../../pipeline/publisher.ts';
 import type { StateChangelog } from '../../pipeline/state-changelog.ts';
-import { ensureState, epochKey } from '../../pipeline/state-restore.ts';
+import { ensureState, epochKey, restoreDepsOf } from '../../pipeline/state-restore.ts';
 import type { SchemaCodecs } from '../../pipeline/registry.ts';
 import { createBatchRunner, steps } from '../../pipeline/steps.ts';
 import { topicNames } from '../../pipeline/kafka.ts';
@@ -75,14 +75,7 @@ export async function startMatcher(d: MatcherDeps): Promise<Matcher> {
   await feed.caughtUp;
   log.info({ offers: directory.size }, 'offer directory loaded');
 
-  const restore = {
-    redis: d.redis,
-    kafka: d.kafka,
-    codecs: d.codecs,
-    topic: topics.stateChangelog,
-    keyPrefix: d.config.topics.prefix,
-    log,
-  };
+  const restore = restoreDepsOf(d, log);
   await ensureState(restore);
 
   const latency = d.metrics.stageLatency.labels({ stage: 'matcher' }); // looked up once: prom-client hashes labels
