@@ -240,7 +240,10 @@ describe('transactions import (CSV), killed part-way and resumed', () => {
     expect(
       (await rt.pool.query('SELECT 1 FROM imported_transactions WHERE transaction_id = $1', ['poison-bad'])).rowCount,
     ).toBe(0);
-    const dead = await rt.metrics.deadLettered.get();
-    expect(dead.values.find((v) => v.labels.stage === 'imports-transactions')?.value).toBe(2);
+    // The rejected messages are dead-lettered after the batch's rows are stored: wait for that, too.
+    const deadLettered = async () =>
+      (await rt.metrics.deadLettered.get()).values.find((v) => v.labels.stage === 'imports-transactions')?.value;
+    await until('both bad ones dead-lettered', async () => ((await deadLettered()) === 2 ? true : undefined));
+    expect(await deadLettered()).toBe(2);
   });
 });
