@@ -113,6 +113,8 @@ export interface AffinityLearner {
  * Every `everyMs`, learns for the users who claimed or redeemed since the last
  * round. One instance at a time does the work (a PostgreSQL advisory lock).
  */
+const LATE_COMMIT_MARGIN_MS = 60_000;
+
 export function startAffinityLearner(
   pool: pg.Pool,
   store: PreferenceStore,
@@ -140,7 +142,10 @@ export function startAffinityLearner(
           users.map((u) => u.user_id),
           until,
         );
-        since = until;
+        // A claim's time is its transaction's start: one that commits after this round read the
+        // table can carry a time before `until`. Looking back a margin again next round finds it;
+        // learning is recomputed from the tables, so seeing a user twice is harmless.
+        since = until - LATE_COMMIT_MARGIN_MS;
       } finally {
         await client.query('SELECT pg_advisory_unlock(774455)');
       }
